@@ -1,0 +1,48 @@
+/**
+ * `sluice models [name]`: the repository as a table, or one model's configuration as JSON.
+ */
+import type { Command } from 'commander';
+import { GetModelResponse, ListModelsResponse, modelStateToJSON } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { type GlobalOptions, connect } from '../cli-context.js';
+
+export function registerModelsCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('models')
+    .description('list the models, or show one model\'s configuration')
+    .argument('[name]', 'model to describe')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, options: { json?: boolean }) => {
+      const global = globals();
+      const client = await connect(global);
+      try {
+        if (name !== undefined) {
+          const model = await client.getModel(name, { timeoutMs: global.timeout });
+          process.stdout.write(`${JSON.stringify(GetModelResponse.toJSON(model), null, 2)}\n`);
+          return;
+        }
+        const list = await client.listModels({ timeoutMs: global.timeout });
+        if (options.json === true) {
+          process.stdout.write(`${JSON.stringify(ListModelsResponse.toJSON(list), null, 2)}\n`);
+          return;
+        }
+        const rows = list.models.map((m) => [
+          m.name,
+          modelStateToJSON(m.state).replace('MODEL_STATE_', '').toLowerCase(),
+          m.acceptsImages ? 'image' : 'tensors',
+          m.postprocessor || '-',
+          String(m.maxBatchSize),
+          m.description,
+        ]);
+        printTable(['NAME', 'STATE', 'INPUT', 'POSTPROCESSOR', 'BATCH', 'DESCRIPTION'], rows);
+      } finally {
+        client.close();
+      }
+    });
+}
+
+function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')}\n`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `sluice serve`: runs a server until SIGINT or SIGTERM, then drains: it stops accepting, answers
+ * every accepted item and exits. A second signal stops at once.
+ */
+import { type Command, Option } from 'commander';
+// The option table is light (no onnxruntime); the server itself is imported only when serving.
+import { SERVER_OPTIONS } from '../../../server/config/server-config.js';
+
+export function registerServeCommand(program: Command): void {
+  const command = program.command('serve').description('run the inference server (flags override SLUICE_* environment variables)');
+  // Commander names attributes after the flag (--models -> models); map them back to config keys.
+  const keyOf = new Map<string, string>();
+  for (const [key, spec] of Object.entries(SERVER_OPTIONS)) {
+    const option = new Option(`${spec.flag} <value>`, `${spec.help} [env ${spec.env}]`);
+    keyOf.set(option.attributeName(), key);
+    command.addOption(option);
+  }
+  command.option('--print-config', 'print the effective configuration as JSON and exit');
+  command.action(async (options: Record<string, string | boolean | undefined>) => {
+    const { SluiceServer, resolveServerConfig } = await import('../../../server/index.js');
+    const flags: Record<string, string> = {};
+    for (const [attribute, value] of Object.entries(options)) {
+      const key = keyOf.get(attribute);
+      if (key !== undefined && typeof value === 'string') flags[key] = value;
+    }
+    const config = resolveServerConfig({ flags, env: process.env });
+    if (options.printConfig === true) {
+      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return;
+    }
+    const server = await SluiceServer.start(config);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (stopping) {
+          process.stderr.write(`sluice: ${signal} again, stopping now\n`);
+          void server.destroy().then(resolve);
+          return;
+        }
+        stopping = true;
+        void server.close().then(resolve);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+  });
+}

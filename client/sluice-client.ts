@@ -1,0 +1,178 @@
+/**
+ * A typed client for Sluice: the generated grpc-js stubs wrapped so that a stream is an async
+ * iterable, every call takes an AbortSignal, and writes honour backpressure.
+ */
+import { once } from 'node:events';
+import { type ChannelOptions, Metadata, type ServiceError, credentials, makeClientConstructor, status } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import {
+  type GetModelResponse,
+  InferenceServiceClient,
+  type ListModelsResponse,
+  type PredictRequest,
+  type PredictResponse,
+  type StreamOptions,
+} from '../gen/ts/sluice/v1/inference_service.js';
+
+/** Options of `SluiceClient`. */
+export interface SluiceClientOptions {
+  /** Largest message sent or received, in bytes (default 64 MiB). */
+  readonly maxMessageBytes?: number;
+  /** Extra grpc-js channel options. */
+  readonly channelOptions?: ChannelOptions;
+}
+
+/** Options of a call. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Milliseconds before the call fails with DEADLINE_EXCEEDED. */
+  readonly timeoutMs?: number;
+}
+
+/** Options of `predictStream`. */
+export interface PredictStreamOptions {
+  readonly signal?: AbortSignal;
+  /** Sent with the first request (order, window). */
+  readonly streamOptions?: Partial<StreamOptions>;
+}
+
+/** Health states as `grpc.health.v1` reports them. */
+export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+
+interface HealthStub {
+  check(request: { service: string }, metadata: Metadata, options: { deadline?: Date }, callback: (err: ServiceError | null, response?: { status: ServingStatus }) => void): { cancel(): void };
+  close(): void;
+}
+
+const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+) => HealthStub;
+
+const MIB = 1024 * 1024;
+
+function deadlineOf(options: CallOptions): Date | undefined {
+  return options.timeoutMs === undefined ? undefined : new Date(Date.now() + options.timeoutMs);
+}
+
+export class SluiceClient {
+  /** The server address, `host:port`. */
+  readonly address: string;
+  readonly #stub: InferenceServiceClient;
+  readonly #health: HealthStub;
+
+  constructor(address: string, options: SluiceClientOptions = {}) {
+    this.address = address;
+    const max = options.maxMessageBytes ?? 64 * MIB;
+    this.#stub = new InferenceServiceClient(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+      ...options.channelOptions,
+    });
+    this.#health = new HealthClient(address, credentials.createInsecure());
+  }
+
+  /** Resolves once the channel is connected; rejects after `timeoutMs`. */
+  waitForReady(timeoutMs = 5_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#stub.waitForReady(new Date(Date.now() + timeoutMs), (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /**
+   * Streams `requests` over one `Predict` call and yields every response. Requests are written
+   * as fast as the server reads them and no faster. Breaking out of the loop or aborting the
+   * signal cancels the call.
+   */
+  async *predictStream(requests: AsyncIterable<PredictRequest> | Iterable<PredictRequest>, options: PredictStreamOptions = {}): AsyncGenerator<PredictResponse> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const call = this.#stub.predict();
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let writeError: unknown;
+    let first = true;
+    const writer = (async () => {
+      try {
+        for await (const request of requests) {
+          const message = first && options.streamOptions !== undefined ? { ...request, streamOptions: { order: 0, maxInFlight: 0, ...options.streamOptions } } : request;
+          first = false;
+          if (!call.write(message)) await once(call, 'drain');
+        }
+        call.end();
+      } catch (err: unknown) {
+        // A call that ended or was cancelled reports itself to the reader; only source errors matter.
+        if (!isServiceError(err)) {
+          writeError = err;
+          call.cancel();
+        }
+      }
+    })();
+    try {
+      for await (const response of call as AsyncIterable<PredictResponse>) yield response;
+      await writer;
+      if (writeError !== undefined) throw writeError;
+    } catch (err: unknown) {
+      if (writeError !== undefined) throw writeError;
+      if (signal?.aborted === true) throw signal.reason;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+      await writer;
+    }
+  }
+
+  /** Predicts one item. An item error rejects with the item's gRPC status. */
+  predictOne(request: Partial<PredictRequest> & Pick<PredictRequest, 'model'>, options: CallOptions = {}): Promise<PredictResponse> {
+    const full: PredictRequest = { id: '', inputs: [], image: undefined, returnTensors: false, streamOptions: undefined, ...request };
+    return this.#unary((callback) => this.#stub.predictOne(full, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  listModels(options: CallOptions = {}): Promise<ListModelsResponse> {
+    return this.#unary((callback) => this.#stub.listModels({}, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  getModel(name: string, options: CallOptions = {}): Promise<GetModelResponse> {
+    return this.#unary((callback) => this.#stub.getModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  /** Health of the server (`service` ''), the inference API or one model. */
+  async health(service = '', options: CallOptions = {}): Promise<ServingStatus> {
+    try {
+      const response = await this.#unary<{ status: ServingStatus }>(
+        (callback) => this.#health.check({ service }, new Metadata(), { deadline: deadlineOf(options) }, callback),
+        options,
+      );
+      return response.status;
+    } catch (err: unknown) {
+      if (isServiceError(err) && err.code === status.NOT_FOUND) return 'SERVICE_UNKNOWN';
+      throw err;
+    }
+  }
+
+  /** Closes the channels; calls in progress fail. */
+  close(): void {
+    this.#stub.close();
+    this.#health.close();
+  }
+
+  #unary<T>(start: (callback: (err: ServiceError | null, value?: T) => void) => { cancel(): void }, options: CallOptions): Promise<T> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => call.cancel();
+      const call = start((err, value) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err !== null) reject(signal?.aborted === true ? signal.reason : err);
+        else resolve(value as T);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** True for errors that carry a gRPC status. */
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err;
+}

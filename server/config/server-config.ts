@@ -1,0 +1,178 @@
+/**
+ * The server's configuration: one table of options, each settable by a command-line flag or an
+ * environment variable (flags win), validated once into a frozen object.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { SluiceError } from '../errors.js';
+
+/** Validated, immutable server configuration. */
+export interface ServerConfig {
+  /** Address to listen on. */
+  readonly host: string;
+  /** TCP port; 0 picks a free one. */
+  readonly port: number;
+  /** Model repository: one folder per model, each with a `model.yaml`. */
+  readonly modelsDir: string;
+  /** Worker threads holding onnxruntime sessions. */
+  readonly workers: number;
+  /** onnxruntime intra-op threads per session. */
+  readonly intraOpThreads: number;
+  /** Window of unanswered items per stream when the client does not ask for one. */
+  readonly streamWindow: number;
+  /** Largest window a client may ask for. */
+  readonly maxStreamWindow: number;
+  /** Items waiting per model before new ones are refused with RESOURCE_EXHAUSTED. */
+  readonly maxQueueSize: number;
+  /** Largest gRPC message accepted, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Largest image accepted, in pixels (width x height). */
+  readonly maxImagePixels: number;
+  /** How long a graceful shutdown waits for accepted items before cancelling them. */
+  readonly drainTimeoutMs: number;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: string;
+}
+
+/** Where a raw option value came from, for error messages. */
+export interface ConfigSources {
+  /** Values from flags, keyed by option name (`port`, `modelsDir`...). */
+  readonly flags?: Readonly<Partial<Record<keyof ServerConfig, string | number | undefined>>>;
+  /** Environment, normally `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+type Parser = (raw: string, where: string) => string | number;
+
+interface OptionSpec {
+  readonly flag: string;
+  readonly env: string;
+  readonly parse: Parser;
+  readonly fallback: () => string | number;
+  readonly help: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(min: number, max: number): Parser {
+  return (raw, where) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new SluiceError(
+        'INVALID_CONFIG',
+        `${where} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+      );
+    }
+    return value;
+  };
+}
+
+function text(raw: string, where: string): string {
+  if (raw.trim() === '') throw new SluiceError('INVALID_CONFIG', `${where} must not be empty`);
+  return raw;
+}
+
+function oneOf(values: readonly string[]): Parser {
+  return (raw, where) => {
+    if (!values.includes(raw)) {
+      throw new SluiceError('INVALID_CONFIG', `${where} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+    }
+    return raw;
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/** Every option, with its flag, environment variable, default and description. */
+export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = Object.freeze({
+  host: { flag: '--host', env: 'SLUICE_HOST', parse: text, fallback: () => '0.0.0.0', help: 'address to listen on' },
+  port: { flag: '--port', env: 'SLUICE_PORT', parse: integer(0, 65535), fallback: () => 50051, help: 'gRPC port (0: any free port)' },
+  modelsDir: { flag: '--models', env: 'SLUICE_MODELS', parse: text, fallback: () => 'models', help: 'model repository folder' },
+  workers: {
+    flag: '--workers',
+    env: 'SLUICE_WORKERS',
+    parse: integer(1, 256),
+    fallback: () => availableParallelism(),
+    help: 'inference worker threads (default: one per core)',
+  },
+  intraOpThreads: {
+    flag: '--threads',
+    env: 'SLUICE_THREADS',
+    parse: integer(1, 256),
+    fallback: () => 1,
+    help: 'onnxruntime intra-op threads per session',
+  },
+  streamWindow: {
+    flag: '--stream-window',
+    env: 'SLUICE_STREAM_WINDOW',
+    parse: integer(1, 65536),
+    fallback: () => 16,
+    help: 'unanswered items per stream before the server stops reading',
+  },
+  maxStreamWindow: {
+    flag: '--max-stream-window',
+    env: 'SLUICE_MAX_STREAM_WINDOW',
+    parse: integer(1, 65536),
+    fallback: () => 256,
+    help: 'largest window a client may ask for',
+  },
+  maxQueueSize: {
+    flag: '--max-queue',
+    env: 'SLUICE_MAX_QUEUE',
+    parse: integer(1, 1_000_000),
+    fallback: () => 1024,
+    help: 'items waiting per model before RESOURCE_EXHAUSTED',
+  },
+  maxMessageBytes: {
+    flag: '--max-message-bytes',
+    env: 'SLUICE_MAX_MESSAGE_BYTES',
+    parse: integer(1024, 2 ** 31 - 1),
+    fallback: () => 64 * MIB,
+    help: 'largest gRPC message accepted',
+  },
+  maxImagePixels: {
+    flag: '--max-image-pixels',
+    env: 'SLUICE_MAX_IMAGE_PIXELS',
+    parse: integer(1, 2 ** 31 - 1),
+    fallback: () => 40_000_000,
+    help: 'largest image accepted, width x height',
+  },
+  drainTimeoutMs: {
+    flag: '--drain-timeout',
+    env: 'SLUICE_DRAIN_TIMEOUT_MS',
+    parse: integer(0, 3_600_000),
+    fallback: () => 30_000,
+    help: 'milliseconds a shutdown waits for accepted items',
+  },
+  logLevel: {
+    flag: '--log-level',
+    env: 'SLUICE_LOG_LEVEL',
+    parse: oneOf(LOG_LEVELS),
+    fallback: () => 'info',
+    help: 'log level',
+  },
+});
+
+/**
+ * Builds the configuration from flags, then environment variables, then defaults. Throws a
+ * SluiceError with code INVALID_CONFIG naming the flag or variable at fault.
+ */
+export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
+  const { flags = {}, env = {} } = sources;
+  const values: Record<string, string | number> = {};
+  for (const [key, spec] of Object.entries(SERVER_OPTIONS) as [keyof ServerConfig, OptionSpec][]) {
+    const fromFlag = flags[key];
+    const fromEnv = env[spec.env];
+    if (fromFlag !== undefined) values[key] = spec.parse(String(fromFlag), spec.flag);
+    else if (fromEnv !== undefined) values[key] = spec.parse(fromEnv, `environment variable ${spec.env}`);
+    else values[key] = spec.fallback();
+  }
+  const config = values as unknown as ServerConfig;
+  if (config.streamWindow > config.maxStreamWindow) {
+    throw new SluiceError(
+      'INVALID_CONFIG',
+      `${SERVER_OPTIONS.streamWindow.flag} (${config.streamWindow}) must not exceed ${SERVER_OPTIONS.maxStreamWindow.flag} (${config.maxStreamWindow})`,
+    );
+  }
+  return Object.freeze({ ...config, modelsDir: resolve(config.modelsDir) });
+}

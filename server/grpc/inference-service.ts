@@ -1,0 +1,104 @@
+/**
+ * The `sluice.v1.InferenceService` handlers. Each one is thin: streams go to a StreamSession,
+ * unary calls straight to the scheduler, model questions to the repository.
+ */
+import { type ServerUnaryCall, type sendUnaryData, Metadata, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import {
+  type GetModelRequest,
+  type GetModelResponse,
+  type InferenceServiceServer,
+  type ListModelsRequest,
+  type ListModelsResponse,
+  ModelState,
+  type PredictRequest,
+  type PredictResponse,
+} from '../../gen/ts/sluice/v1/inference_service.js';
+import { SluiceError } from '../errors.js';
+import type { ModelRepository } from '../repository/model-repository.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { toResponse } from '../stream/response-builder.js';
+import { type PredictCall, StreamSession } from '../stream/stream-session.js';
+import { prepareInput } from './prepare-input.js';
+import { toGrpcStatus } from './to-grpc-status.js';
+
+/** What the handlers need. */
+export interface InferenceServiceDeps {
+  readonly repository: ModelRepository;
+  readonly scheduler: Scheduler;
+  readonly streamWindow: number;
+  readonly maxStreamWindow: number;
+  readonly logger: Logger;
+  /** Open streams, so that a shutdown can drain them. */
+  readonly sessions: Set<StreamSession>;
+  /** False once the server has started shutting down. */
+  readonly accepting: () => boolean;
+}
+
+const postprocessorKind = (kind: string | undefined): string => (kind === undefined ? '' : kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+
+let nextStreamId = 0;
+
+/** Builds the service implementation over the given server parts. */
+export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceServer {
+  const { repository, scheduler, logger } = deps;
+
+  const fail = <T>(callback: sendUnaryData<T>, err: unknown): void => {
+    const { code, details } = toGrpcStatus(err, logger);
+    callback({ code, details, metadata: new Metadata() });
+  };
+
+  return {
+    predict(call: PredictCall): void {
+      if (!deps.accepting()) {
+        call.emit('error', { code: status.UNAVAILABLE, details: 'server is shutting down' });
+        return;
+      }
+      const streamId = ++nextStreamId;
+      const session = new StreamSession(call, { ...deps, logger: logger.child({ stream: streamId }) });
+      deps.sessions.add(session);
+      session.start();
+      void session.closed.then(() => deps.sessions.delete(session));
+    },
+
+    predictOne(call: ServerUnaryCall<PredictRequest, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
+      const request = call.request;
+      if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
+      const loaded = repository.get(request.model);
+      if (request.model === '') return fail(callback, new SluiceError('INVALID_INPUT', 'model is required'));
+      if (loaded === undefined) return fail(callback, new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(request.model)} is not in the repository`));
+      let prepared;
+      try {
+        prepared = prepareInput(request, loaded);
+      } catch (err: unknown) {
+        return fail(callback, err);
+      }
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort());
+      void scheduler.submit(loaded.name, prepared, { returnTensors: request.returnTensors, signal: abort.signal }).then((outcome) => {
+        if (!outcome.ok) return fail(callback, outcome.error);
+        return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger));
+      });
+      return undefined;
+    },
+
+    listModels(_call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: sendUnaryData<ListModelsResponse>): void {
+      callback(null, {
+        models: repository.list().map((m) => ({
+          name: m.name,
+          description: m.config.description,
+          state: ModelState.MODEL_STATE_READY,
+          acceptsImages: m.imageInput !== undefined,
+          postprocessor: postprocessorKind(m.config.postprocessor?.kind?.$case),
+          maxBatchSize: m.config.maxBatchSize,
+        })),
+      });
+    },
+
+    getModel(call: ServerUnaryCall<GetModelRequest, GetModelResponse>, callback: sendUnaryData<GetModelResponse>): void {
+      const loaded = repository.get(call.request.name);
+      if (loaded === undefined) return fail(callback, new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(call.request.name)} is not in the repository`));
+      return callback(null, { config: loaded.config, state: ModelState.MODEL_STATE_READY });
+    },
+  };
+}

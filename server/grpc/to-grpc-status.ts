@@ -1,0 +1,35 @@
+/**
+ * The one place where errors become gRPC statuses. Known errors keep their message; anything else
+ * becomes INTERNAL with a generic message, and its details go to the log only.
+ */
+import { status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { SluiceError, type SluiceErrorCode } from '../errors.js';
+
+const STATUS_OF: Readonly<Record<SluiceErrorCode, status>> = {
+  MODEL_NOT_FOUND: status.NOT_FOUND,
+  INVALID_INPUT: status.INVALID_ARGUMENT,
+  INVALID_IMAGE: status.INVALID_ARGUMENT,
+  IMAGE_TOO_LARGE: status.INVALID_ARGUMENT,
+  QUEUE_FULL: status.RESOURCE_EXHAUSTED,
+  DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
+  CANCELLED: status.CANCELLED,
+  UNAVAILABLE: status.UNAVAILABLE,
+  INVALID_CONFIG: status.FAILED_PRECONDITION,
+  INTERNAL: status.INTERNAL,
+};
+
+/** A gRPC status code with the message a client may see. */
+export interface GrpcStatus {
+  readonly code: status;
+  readonly details: string;
+}
+
+/** Maps `err` to a status; INTERNAL and unknown errors are logged with their stack. */
+export function toGrpcStatus(err: unknown, logger: Logger): GrpcStatus {
+  if (err instanceof SluiceError && err.code !== 'INTERNAL') {
+    return { code: STATUS_OF[err.code], details: err.message };
+  }
+  logger.error({ err }, 'internal error');
+  return { code: status.INTERNAL, details: 'internal error; the server log has the details' };
+}

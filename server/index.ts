@@ -1,0 +1,11 @@
+/**
+ * Sluice's server: its public surface.
+ */
+export { SluiceServer, INFERENCE_SERVICE_NAME, modelHealthName } from './sluice-server.js';
+export type { SluiceServerOptions } from './sluice-server.js';
+export { SERVER_OPTIONS, resolveServerConfig } from './config/server-config.js';
+export type { ConfigSources, ServerConfig } from './config/server-config.js';
+export { createLogger } from './logger.js';
+export type { LoggerOptions } from './logger.js';
+export { SluiceError } from './errors.js';
+export type { SluiceErrorCode } from './errors.js';

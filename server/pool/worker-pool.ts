@@ -1,0 +1,126 @@
+/**
+ * The pool of inference worker threads: a thin layer over piscina that starts every worker with
+ * all models loaded, waits until they are ready, and turns task failures into SluiceErrors.
+ */
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { SluiceError } from '../errors.js';
+import type { InferTask, InferTaskResult, ModelSpec, WorkerInit } from '../worker/task.js';
+
+/** Options of `WorkerPool.start`. */
+export interface WorkerPoolOptions {
+  /** Worker threads; each holds a session of every model. */
+  readonly workers: number;
+  /** onnxruntime intra-op threads per session. */
+  readonly intraOpThreads: number;
+  readonly maxImagePixels: number;
+  readonly models: readonly ModelSpec[];
+  readonly logger: Logger;
+  /** How long workers may take to load their models. */
+  readonly startTimeoutMs?: number;
+}
+
+// The worker module sits next to this file's tree, as .ts when running from source (tsx) and
+// .js when running from the compiled output.
+const WORKER_FILE = new URL(`../worker/inference-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+
+export class WorkerPool {
+  readonly #piscina: Piscina<InferTask, InferTaskResult>;
+  readonly #logger: Logger;
+  #closing: Promise<void> | undefined;
+
+  private constructor(piscina: Piscina<InferTask, InferTaskResult>, logger: Logger) {
+    this.#piscina = piscina;
+    this.#logger = logger;
+  }
+
+  /** Starts the workers and resolves once every one of them has loaded every model. */
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new RangeError('options.workers must be a positive integer');
+    }
+    const logger = options.logger.child({ component: 'worker-pool' });
+    const workerData: WorkerInit = {
+      models: options.models,
+      intraOpThreads: options.intraOpThreads,
+      maxImagePixels: options.maxImagePixels,
+    };
+    const piscina = new Piscina<InferTask, InferTaskResult>({
+      filename: WORKER_FILE,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      // A worker that exits reloads every model: keep them for the life of the server.
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      // The scheduler never has more tasks out than workers; this bound only catches a bug.
+      maxQueue: options.workers * 4,
+      workerData,
+    });
+    const pool = new WorkerPool(piscina, logger);
+    try {
+      await pool.#waitUntilReady(options.workers, options.startTimeoutMs ?? 120_000);
+    } catch (err: unknown) {
+      await piscina.destroy();
+      throw err;
+    }
+    logger.info({ workers: options.workers, models: options.models.length }, 'workers ready');
+    return pool;
+  }
+
+  /** Worker threads in the pool. */
+  get size(): number {
+    return this.#piscina.maxThreads;
+  }
+
+  /** Share of time the workers were busy since start, 0..1. */
+  get utilization(): number {
+    return this.#piscina.utilization;
+  }
+
+  /** Runs a task; `transferList` buffers are moved to the worker and unusable afterwards. */
+  async run(task: InferTask, transferList: readonly ArrayBuffer[]): Promise<InferTaskResult> {
+    try {
+      return await this.#piscina.run(task, { transferList: [...transferList] });
+    } catch (err: unknown) {
+      this.#logger.error({ err, model: task.model }, 'worker task failed');
+      throw new SluiceError('INTERNAL', 'inference worker failed', { cause: err });
+    }
+  }
+
+  /** Waits for running tasks, then stops the workers. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#piscina.close();
+    return this.#closing;
+  }
+
+  /** Stops the workers at once, failing running tasks. */
+  async destroy(): Promise<void> {
+    await this.#piscina.destroy();
+  }
+
+  #waitUntilReady(workers: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: unknown): void => {
+        finish();
+        reject(new SluiceError('INVALID_CONFIG', `a worker could not load the models: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      };
+      const poll = setInterval(() => {
+        if (this.#piscina.threads.length === workers && this.#piscina.idleThreads === workers) {
+          finish();
+          resolve();
+        }
+      }, 10);
+      const timeout = setTimeout(() => {
+        finish();
+        reject(new SluiceError('UNAVAILABLE', `workers did not load their models within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const finish = (): void => {
+        clearInterval(poll);
+        clearTimeout(timeout);
+        this.#piscina.off('error', onError);
+      };
+      this.#piscina.on('error', onError);
+    });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * An item on its way through the scheduler, and the outcome it always ends with.
+ */
+import type { Prediction, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { SluiceError } from '../errors.js';
+import type { ItemInput } from '../worker/task.js';
+
+/** What a scheduled item ends with: exactly one of these, exactly once. */
+export type ItemOutcome =
+  | { readonly ok: true; readonly prediction: Prediction; readonly timings: Timings; readonly batchSize: number }
+  | { readonly ok: false; readonly error: SluiceError; readonly timings: Timings };
+
+/** Options of `Scheduler.submit`. */
+export interface SubmitOptions {
+  /** Also return output tensors when the model has a postprocessor. */
+  readonly returnTensors?: boolean;
+  /** Cancels the item while it waits; a running item finishes and its outcome is CANCELLED. */
+  readonly signal?: AbortSignal;
+}
+
+/** An input ready for a worker: the buffers it owns are moved, not copied, to the worker. */
+export interface PreparedInput {
+  readonly input: ItemInput;
+  /** Rows the item adds to a batch (its first dimension for tensors, 1 for an image). */
+  readonly rows: number;
+  /** Buffers owned by this item alone, transferred with the task. */
+  readonly transfer: readonly ArrayBuffer[];
+}

@@ -1,0 +1,176 @@
+/**
+ * A running Sluice server: the model repository, the worker pool, the scheduler and the gRPC
+ * server, started in that order and stopped in reverse.
+ */
+import type { Server } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config/server-config.js';
+import { bindServer, createGrpcServer } from './grpc/grpc-server.js';
+import { createInferenceService } from './grpc/inference-service.js';
+import { createLogger } from './logger.js';
+import { WorkerPool } from './pool/worker-pool.js';
+import { ModelRepository } from './repository/model-repository.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import type { StreamSession } from './stream/stream-session.js';
+
+/** Options of `SluiceServer.start`. */
+export interface SluiceServerOptions {
+  /** Defaults to a logger at `config.logLevel`. */
+  readonly logger?: Logger;
+}
+
+/** Health service name of the whole server's inference API. */
+export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
+
+/** Health service name of one model: `sluice.v1.InferenceService/<model>`. */
+export const modelHealthName = (model: string): string => `${INFERENCE_SERVICE_NAME}/${model}`;
+
+export class SluiceServer {
+  readonly config: ServerConfig;
+  readonly repository: ModelRepository;
+  readonly #logger: Logger;
+  readonly #pool: WorkerPool;
+  readonly #scheduler: Scheduler;
+  readonly #grpc: Server;
+  readonly #health: HealthImplementation;
+  readonly #sessions: Set<StreamSession>;
+  readonly #port: number;
+  readonly #stopAccepting: () => void;
+  #closing: Promise<void> | undefined;
+
+  private constructor(parts: {
+    config: ServerConfig;
+    repository: ModelRepository;
+    logger: Logger;
+    pool: WorkerPool;
+    scheduler: Scheduler;
+    grpc: Server;
+    health: HealthImplementation;
+    sessions: Set<StreamSession>;
+    port: number;
+    stopAccepting: () => void;
+  }) {
+    this.#stopAccepting = parts.stopAccepting;
+    this.config = parts.config;
+    this.repository = parts.repository;
+    this.#logger = parts.logger;
+    this.#pool = parts.pool;
+    this.#scheduler = parts.scheduler;
+    this.#grpc = parts.grpc;
+    this.#health = parts.health;
+    this.#sessions = parts.sessions;
+    this.#port = parts.port;
+  }
+
+  /** Loads the models, starts the workers and listens. */
+  static async start(config: ServerConfig, options: SluiceServerOptions = {}): Promise<SluiceServer> {
+    const logger = options.logger ?? createLogger({ level: config.logLevel });
+    const repository = await ModelRepository.load(config.modelsDir);
+    const models = repository.list();
+    logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
+    const pool = await WorkerPool.start({
+      workers: config.workers,
+      intraOpThreads: config.intraOpThreads,
+      maxImagePixels: config.maxImagePixels,
+      models: models.map((m) => m.spec),
+      logger,
+    });
+    const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger });
+    const health = new HealthImplementation({ '': 'SERVING', [INFERENCE_SERVICE_NAME]: 'SERVING' });
+    for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
+    const sessions = new Set<StreamSession>();
+    let accepting = true;
+    const service = createInferenceService({
+      repository,
+      scheduler,
+      streamWindow: config.streamWindow,
+      maxStreamWindow: config.maxStreamWindow,
+      logger: logger.child({ component: 'grpc' }),
+      sessions,
+      accepting: () => accepting,
+    });
+    const grpc = createGrpcServer({ service, health, maxMessageBytes: config.maxMessageBytes });
+    let port: number;
+    try {
+      port = await bindServer(grpc, config.host, config.port);
+    } catch (err: unknown) {
+      await pool.destroy();
+      throw err;
+    }
+    const server = new SluiceServer({ config, repository, logger, pool, scheduler, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    logger.info({ host: config.host, port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
+    return server;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Open `Predict` streams. */
+  get openStreams(): number {
+    return this.#sessions.size;
+  }
+
+  /** Items waiting in model queues. */
+  get queuedItems(): number {
+    return this.#scheduler.queued;
+  }
+
+  /**
+   * Graceful stop: refuse new calls and items, answer every item already accepted, then stop the
+   * workers. After `drainTimeoutMs` what is left is cancelled. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#stopAccepting();
+    this.#health.setStatus('', 'NOT_SERVING');
+    this.#health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
+    for (const model of this.repository.list()) this.#health.setStatus(modelHealthName(model.name), 'NOT_SERVING');
+    this.#logger.info({ streams: this.#sessions.size, queued: this.#scheduler.queued }, 'draining');
+    for (const session of this.#sessions) session.drain();
+    const drained = await withTimeout(
+      Promise.all([this.#scheduler.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
+      this.config.drainTimeoutMs,
+    );
+    if (!drained) {
+      this.#logger.warn({ streams: this.#sessions.size, queued: this.#scheduler.queued }, 'drain timed out; cancelling what is left');
+      for (const session of this.#sessions) session.cancel();
+    }
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => this.#grpc.forceShutdown(), drained ? 5_000 : 0).unref();
+      this.#grpc.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await this.#pool.close();
+    this.#logger.info('stopped');
+  }
+
+  /** Immediate stop: cancels every call and stops the workers. */
+  async destroy(): Promise<void> {
+    this.#stopAccepting();
+    for (const session of this.#sessions) session.cancel();
+    this.#grpc.forceShutdown();
+    await this.#pool.destroy();
+  }
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * One `Predict` stream. Reads items, checks them, hands them to the scheduler and writes one
+ * response per item, in request order (or completion order when asked).
+ *
+ * Backpressure: an item counts against the stream's window from the moment it is read until its
+ * response is handed to gRPC. When the window is full the session stops reading, so a client that
+ * sends fast and never reads holds at most a window of items in the server. When gRPC's write
+ * buffer is full (`write()` returns false), responses wait in the session, still counted in the
+ * window, until 'drain'.
+ */
+import { type ServerDuplexStream, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
+import { SluiceError } from '../errors.js';
+import { prepareInput } from '../grpc/prepare-input.js';
+import type { ModelRepository } from '../repository/model-repository.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { errorResponse, toResponse } from './response-builder.js';
+
+/** What a session needs from the server. */
+export interface StreamSessionDeps {
+  readonly repository: ModelRepository;
+  readonly scheduler: Scheduler;
+  /** Window when the client does not ask for one. */
+  readonly streamWindow: number;
+  /** Largest window a client may ask for. */
+  readonly maxStreamWindow: number;
+  readonly logger: Logger;
+}
+
+export type PredictCall = ServerDuplexStream<PredictRequest, PredictResponse>;
+
+export class StreamSession {
+  readonly #call: PredictCall;
+  readonly #deps: StreamSessionDeps;
+  readonly #logger: Logger;
+  readonly #abort = new AbortController();
+  /** Completed responses not yet written, by sequence (request order) or in arrival order. */
+  readonly #ready = new Map<number, PredictResponse>();
+  readonly #outbox: PredictResponse[] = [];
+  #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
+  #window: number;
+  #model = '';
+  #received = 0;
+  #nextToWrite = 0;
+  #inFlight = 0;
+  #paused = false;
+  #writable = true;
+  #readEnded = false;
+  #draining = false;
+  #closed = false;
+  readonly #closedPromise: Promise<void>;
+  #resolveClosed: () => void = () => undefined;
+
+  constructor(call: PredictCall, deps: StreamSessionDeps) {
+    this.#call = call;
+    this.#deps = deps;
+    this.#window = deps.streamWindow;
+    this.#logger = deps.logger;
+    this.#closedPromise = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Resolves when the stream is over, however it ended. */
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  /** Items read and not yet answered. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Starts serving the call; `closed` resolves when it is over. */
+  start(): void {
+    const call = this.#call;
+    call.on('data', (request: PredictRequest) => this.#accept(request));
+    call.on('end', () => {
+      this.#readEnded = true;
+      this.#maybeFinish();
+    });
+    call.on('drain', () => {
+      this.#writable = true;
+      this.#flushOutbox();
+    });
+    call.on('cancelled', () => this.#close('client cancelled'));
+    call.on('error', (err: unknown) => {
+      this.#logger.debug({ err }, 'stream error');
+      this.#close('stream error');
+    });
+  }
+
+  /**
+   * Graceful stop for a server shutdown: reads nothing more, answers every item already read,
+   * then ends the stream with UNAVAILABLE so the client knows later items were not taken.
+   */
+  drain(): void {
+    if (this.#closed || this.#draining) return;
+    this.#draining = true;
+    this.#call.pause();
+    this.#maybeFinish();
+  }
+
+  /** Stops at once: items still queued are cancelled and never run. */
+  cancel(): void {
+    if (this.#closed) return;
+    this.#call.emit('error', { code: status.UNAVAILABLE, details: 'server is shutting down' });
+    this.#close('cancelled by server');
+  }
+
+  #accept(request: PredictRequest): void {
+    if (this.#closed || this.#draining) return;
+    const sequence = this.#received++;
+    if (sequence === 0) this.#applyOptions(request);
+    if (request.model !== '') this.#model = request.model;
+    const model = this.#model;
+    this.#inFlight++;
+    if (this.#inFlight >= this.#window && !this.#paused) {
+      this.#paused = true;
+      this.#call.pause();
+    }
+    try {
+      if (model === '') throw new SluiceError('INVALID_INPUT', 'no model named: set model in this or an earlier message of the stream');
+      const loaded = this.#deps.repository.get(model);
+      if (loaded === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`);
+      const prepared = prepareInput(request, loaded);
+      this.#deps.scheduler
+        .submit(model, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal })
+        .then((outcome) => this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger)))
+        .catch((err: unknown) => this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger)));
+    } catch (err: unknown) {
+      this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));
+    }
+  }
+
+  #applyOptions(request: PredictRequest): void {
+    const options = request.streamOptions;
+    if (options === undefined) return;
+    if (options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION) this.#order = options.order;
+    if (options.maxInFlight > 0) this.#window = Math.min(options.maxInFlight, this.#deps.maxStreamWindow);
+  }
+
+  #complete(sequence: number, response: PredictResponse): void {
+    if (this.#closed) return;
+    if (this.#order === ResponseOrder.RESPONSE_ORDER_COMPLETION) {
+      this.#outbox.push(response);
+    } else {
+      this.#ready.set(sequence, response);
+      for (let next = this.#ready.get(this.#nextToWrite); next !== undefined; next = this.#ready.get(this.#nextToWrite)) {
+        this.#ready.delete(this.#nextToWrite++);
+        this.#outbox.push(next);
+      }
+    }
+    this.#flushOutbox();
+  }
+
+  #flushOutbox(): void {
+    let written = 0;
+    while (this.#writable && written < this.#outbox.length && !this.#closed) {
+      const response = this.#outbox[written++] as PredictResponse;
+      this.#inFlight--;
+      this.#writable = this.#call.write(response);
+    }
+    if (written > 0) this.#outbox.splice(0, written);
+    if (this.#paused && !this.#draining && this.#inFlight < this.#window) {
+      this.#paused = false;
+      this.#call.resume();
+    }
+    this.#maybeFinish();
+  }
+
+  #maybeFinish(): void {
+    if (this.#closed || this.#inFlight > 0 || !(this.#readEnded || this.#draining)) return;
+    if (this.#readEnded) this.#call.end();
+    else this.#call.emit('error', { code: status.UNAVAILABLE, details: `server is shutting down; ${this.#received} items were read and answered` });
+    this.#close('finished');
+  }
+
+  #close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#ready.clear();
+    this.#outbox.length = 0;
+    this.#logger.debug({ reason, items: this.#received }, 'stream closed');
+    this.#resolveClosed();
+  }
+}
