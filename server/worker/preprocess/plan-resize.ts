@@ -1,0 +1,84 @@
+import { ResizeMode } from '../../../gen/ts/sluice/v1/model_config.js';
+import type { ImageGeometry } from './image-geometry.js';
+import type { ResolvedPreprocessing } from './resolve-preprocessing.js';
+
+/** Sizes chosen for one image: what the image is resized to, and the tensor it is placed in. */
+export interface ResizePlan {
+  /** Size the image is resized to. */
+  readonly resizedWidth: number;
+  readonly resizedHeight: number;
+  /**
+   * Size of the model input. Larger than the resized image only for LETTERBOX, where the image
+   * sits at the top-left and the rest is padding.
+   */
+  readonly tensorWidth: number;
+  readonly tensorHeight: number;
+  readonly geometry: ImageGeometry;
+}
+
+type SizeFields = Pick<ResolvedPreprocessing, 'width' | 'height' | 'resizeMode' | 'stride'>;
+
+/**
+ * Chooses the resized and tensor sizes for an image of `width` x `height` (already EXIF-oriented):
+ *
+ * - STRETCH: exactly `pre.width` x `pre.height`, each axis scaled on its own.
+ * - LETTERBOX: the aspect ratio is kept and the image fits inside `pre.width` x `pre.height`,
+ *   scaled up or down; the tensor is always the full box (PP-OCR's recogniser and classifier).
+ * - FIT_STRIDE: the aspect ratio is kept and the image is only ever scaled down, to fit inside
+ *   `pre.width` x `pre.height`; each side is then rounded to the nearest multiple of `stride`, at
+ *   least one stride and at most the box (PP-OCR's detector, whose feature pyramid needs
+ *   stride-aligned sides). The tensor is the rounded size, so it varies from image to image.
+ *
+ * The geometry's scales are the sizes produced divided by the original sizes, so rounding shows
+ * up as `scaleX !== scaleY` rather than as an error in mapped coordinates.
+ */
+export function planResize(width: number, height: number, pre: SizeFields): ResizePlan {
+  let resizedWidth: number;
+  let resizedHeight: number;
+  let tensorWidth = pre.width;
+  let tensorHeight = pre.height;
+  switch (pre.resizeMode) {
+    case ResizeMode.RESIZE_MODE_STRETCH:
+      resizedWidth = pre.width;
+      resizedHeight = pre.height;
+      break;
+    case ResizeMode.RESIZE_MODE_LETTERBOX: {
+      const ratio = Math.min(pre.width / width, pre.height / height);
+      // min() guards against rounding a side one pixel past the box.
+      resizedWidth = clamp(Math.round(width * ratio), 1, pre.width);
+      resizedHeight = clamp(Math.round(height * ratio), 1, pre.height);
+      break;
+    }
+    case ResizeMode.RESIZE_MODE_FIT_STRIDE: {
+      const ratio = Math.min(1, pre.width / width, pre.height / height);
+      resizedWidth = roundToStride(width * ratio, pre.stride, pre.width);
+      resizedHeight = roundToStride(height * ratio, pre.stride, pre.height);
+      tensorWidth = resizedWidth;
+      tensorHeight = resizedHeight;
+      break;
+    }
+  }
+  return {
+    resizedWidth,
+    resizedHeight,
+    tensorWidth,
+    tensorHeight,
+    geometry: {
+      originalWidth: width,
+      originalHeight: height,
+      scaleX: resizedWidth / width,
+      scaleY: resizedHeight / height,
+      padX: 0,
+      padY: 0,
+    },
+  };
+}
+
+function roundToStride(size: number, stride: number, limit: number): number {
+  const largest = Math.max(stride, Math.floor(limit / stride) * stride);
+  return clamp(Math.round(size / stride) * stride, stride, largest);
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return value < low ? low : value > high ? high : value;
+}
