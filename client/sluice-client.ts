@@ -3,8 +3,8 @@
  * iterable, every call takes an AbortSignal, and writes honour backpressure.
  */
 import { once } from 'node:events';
-import { type ChannelOptions, Metadata, type ServiceError, credentials, makeClientConstructor, status } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import { type ChannelOptions, Metadata, type ServiceError, credentials, status } from '@grpc/grpc-js';
+import { HealthClient, type HealthCheckResponse, healthCheckResponse_ServingStatusToJSON } from '../gen/ts/grpc/health/v1/health.js';
 import {
   type GetModelResponse,
   InferenceServiceClient,
@@ -39,16 +39,6 @@ export interface PredictStreamOptions {
 /** Health states as `grpc.health.v1` reports them. */
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
-interface HealthStub {
-  check(request: { service: string }, metadata: Metadata, options: { deadline?: Date }, callback: (err: ServiceError | null, response?: { status: ServingStatus }) => void): { cancel(): void };
-  close(): void;
-}
-
-const HealthClient = makeClientConstructor(healthService, 'grpc.health.v1.Health') as unknown as new (
-  address: string,
-  creds: ReturnType<typeof credentials.createInsecure>,
-) => HealthStub;
-
 const MIB = 1024 * 1024;
 
 function deadlineOf(options: CallOptions): Date | undefined {
@@ -59,7 +49,7 @@ export class SluiceClient {
   /** The server address, `host:port`. */
   readonly address: string;
   readonly #stub: InferenceServiceClient;
-  readonly #health: HealthStub;
+  readonly #health: HealthClient;
 
   constructor(address: string, options: SluiceClientOptions = {}) {
     this.address = address;
@@ -69,7 +59,7 @@ export class SluiceClient {
       'grpc.max_send_message_length': max,
       ...options.channelOptions,
     });
-    this.#health = new HealthClient(address, credentials.createInsecure());
+    this.#health = new HealthClient(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': max });
   }
 
   /** Resolves once the channel is connected; rejects after `timeoutMs`. */
@@ -90,19 +80,22 @@ export class SluiceClient {
     const call = this.#stub.predict();
     const onAbort = (): void => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted when the call is over, so that a writer waiting for 'drain' or for the source stops.
+    const over = new AbortController();
     let writeError: unknown;
-    let first = true;
     const writer = (async () => {
+      let first = true;
       try {
         for await (const request of requests) {
+          if (over.signal.aborted) return;
           const message = first && options.streamOptions !== undefined ? { ...request, streamOptions: { order: 0, maxInFlight: 0, ...options.streamOptions } } : request;
           first = false;
-          if (!call.write(message)) await once(call, 'drain');
+          if (!call.write(message)) await once(call, 'drain', { signal: over.signal });
         }
-        call.end();
+        if (!over.signal.aborted) call.end();
       } catch (err: unknown) {
-        // A call that ended or was cancelled reports itself to the reader; only source errors matter.
-        if (!isServiceError(err)) {
+        // When the call itself failed or ended, the reader reports it; only source errors matter here.
+        if (!over.signal.aborted && !isServiceError(err)) {
           writeError = err;
           call.cancel();
         }
@@ -117,9 +110,9 @@ export class SluiceClient {
       if (signal?.aborted === true) throw signal.reason;
       throw err;
     } finally {
+      over.abort();
       signal?.removeEventListener('abort', onAbort);
       call.cancel();
-      await writer;
     }
   }
 
@@ -140,11 +133,8 @@ export class SluiceClient {
   /** Health of the server (`service` ''), the inference API or one model. */
   async health(service = '', options: CallOptions = {}): Promise<ServingStatus> {
     try {
-      const response = await this.#unary<{ status: ServingStatus }>(
-        (callback) => this.#health.check({ service }, new Metadata(), { deadline: deadlineOf(options) }, callback),
-        options,
-      );
-      return response.status;
+      const response = await this.#unary<HealthCheckResponse>((callback) => this.#health.check({ service }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+      return healthCheckResponse_ServingStatusToJSON(response.status) as ServingStatus;
     } catch (err: unknown) {
       if (isServiceError(err) && err.code === status.NOT_FOUND) return 'SERVICE_UNKNOWN';
       throw err;

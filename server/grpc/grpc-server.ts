@@ -3,11 +3,10 @@
  * port. Reflection is built from the same proto files with proto-loader, so grpcurl and
  * `buf curl` need no local copies.
  */
-import { dirname, join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { HealthImplementation } from 'grpc-health-check';
 import { InferenceServiceService, type InferenceServiceServer } from '../../gen/ts/sluice/v1/inference_service.js';
 import { PROTOS_DIR } from '../package-root.js';
 
@@ -19,8 +18,8 @@ export interface GrpcServerOptions {
 }
 
 function loadReflectedDefinitions(): ReturnType<typeof loadSync> {
-  return loadSync([join(PROTOS_DIR, 'sluice/v1/inference_service.proto'), healthProtoPath], {
-    includeDirs: [PROTOS_DIR, dirname(healthProtoPath)],
+  return loadSync(['sluice/v1/inference_service.proto', 'grpc/health/v1/health.proto'], {
+    includeDirs: [PROTOS_DIR],
     keepCase: true,
     longs: String,
     enums: String,

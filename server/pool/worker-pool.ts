@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { SluiceError } from '../errors.js';
-import type { InferTask, InferTaskResult, ModelSpec, WorkerInit } from '../worker/task.js';
+import { type InferTask, type InferTaskResult, type ModelSpec, WORKER_FAILED, WORKER_READY, type WorkerInit, type WorkerStatusMessage } from '../worker/task.js';
 
 /** Options of `WorkerPool.start`. */
 export interface WorkerPoolOptions {
@@ -56,6 +56,9 @@ export class WorkerPool {
       // The scheduler never has more tasks out than workers; this bound only catches a bug.
       maxQueue: options.workers * 4,
       workerData,
+      // Workers load their models asynchronously after piscina marks them ready; Atomics.wait
+      // between tasks would block that loading (and any other async work in a worker).
+      atomics: 'disabled',
     });
     const pool = new WorkerPool(piscina, logger);
     try {
@@ -99,27 +102,31 @@ export class WorkerPool {
     await this.#piscina.destroy();
   }
 
+  /** Resolves when every worker has reported its models loaded; rejects on the first failure. */
   #waitUntilReady(workers: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const onError = (err: unknown): void => {
-        finish();
-        reject(new SluiceError('INVALID_CONFIG', `a worker could not load the models: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
-      };
-      const poll = setInterval(() => {
-        if (this.#piscina.threads.length === workers && this.#piscina.idleThreads === workers) {
-          finish();
-          resolve();
+      const ready = new Set<number>();
+      const onMessage = (message: unknown): void => {
+        const status = message as Partial<WorkerStatusMessage> | null;
+        if (status?.type === WORKER_READY && status.threadId !== undefined) {
+          ready.add(status.threadId);
+          if (ready.size === workers) settle(undefined);
+        } else if (status?.type === WORKER_FAILED) {
+          settle(new SluiceError('INVALID_CONFIG', `a worker could not load the models: ${status.message}`));
         }
-      }, 10);
-      const timeout = setTimeout(() => {
-        finish();
-        reject(new SluiceError('UNAVAILABLE', `workers did not load their models within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const finish = (): void => {
-        clearInterval(poll);
-        clearTimeout(timeout);
-        this.#piscina.off('error', onError);
       };
+      const onError = (err: unknown): void => {
+        settle(new SluiceError('INTERNAL', `a worker failed while starting: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      };
+      const timeout = setTimeout(() => settle(new SluiceError('UNAVAILABLE', `workers did not load their models within ${timeoutMs} ms`)), timeoutMs);
+      const settle = (err: SluiceError | undefined): void => {
+        clearTimeout(timeout);
+        this.#piscina.off('message', onMessage);
+        this.#piscina.off('error', onError);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      this.#piscina.on('message', onMessage);
       this.#piscina.on('error', onError);
     });
   }

@@ -8,6 +8,7 @@
  * buffer is full (`write()` returns false), responses wait in the session, still counted in the
  * window, until 'drain'.
  */
+import { setMaxListeners } from 'node:events';
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
@@ -42,6 +43,8 @@ export class StreamSession {
   #window: number;
   #model = '';
   #received = 0;
+  /** Times gRPC's write buffer was full, for the log. */
+  #writeStalls = 0;
   #nextToWrite = 0;
   #inFlight = 0;
   #paused = false;
@@ -57,6 +60,8 @@ export class StreamSession {
     this.#deps = deps;
     this.#window = deps.streamWindow;
     this.#logger = deps.logger;
+    // Every queued item of the stream listens on this signal; the window bounds how many.
+    setMaxListeners(0, this.#abort.signal);
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -161,6 +166,7 @@ export class StreamSession {
       const response = this.#outbox[written++] as PredictResponse;
       this.#inFlight--;
       this.#writable = this.#call.write(response);
+      if (!this.#writable) this.#writeStalls++;
     }
     if (written > 0) this.#outbox.splice(0, written);
     if (this.#paused && !this.#draining && this.#inFlight < this.#window) {
@@ -183,7 +189,7 @@ export class StreamSession {
     this.#abort.abort();
     this.#ready.clear();
     this.#outbox.length = 0;
-    this.#logger.debug({ reason, items: this.#received }, 'stream closed');
+    this.#logger.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
     this.#resolveClosed();
   }
 }

@@ -74,3 +74,11 @@ export interface InferTaskResult {
   /** One result per item, in task order. */
   readonly items: readonly ItemResult[];
 }
+
+export const WORKER_READY = 'sluice:worker-ready';
+export const WORKER_FAILED = 'sluice:worker-failed';
+
+/** Posted by a worker once its models are loaded, or when loading failed. */
+export type WorkerStatusMessage =
+  | { readonly type: typeof WORKER_READY; readonly threadId: number }
+  | { readonly type: typeof WORKER_FAILED; readonly threadId: number; readonly message: string };

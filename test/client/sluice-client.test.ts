@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type PredictRequest } from '../../client/index.js';
+import { addRequest } from '../helpers/requests.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+async function* endless(): AsyncGenerator<PredictRequest> {
+  for (let i = 0; ; i++) {
+    yield addRequest(`${i}`, [i, 0, 0, 0], [0, 0, 0, 0]);
+    if (i % 16 === 0) await sleep(1);
+  }
+}
+
+test('predictStream is an async iterable that an AbortSignal cancels', async (t) => {
+  const { client, server } = await startTestServer(t);
+  const abort = new AbortController();
+  let received = 0;
+  await assert.rejects(
+    (async () => {
+      for await (const response of client.predictStream(endless(), { signal: abort.signal })) {
+        assert.equal(response.id, `${received}`);
+        if (++received === 50) abort.abort(new Error('enough'));
+      }
+    })(),
+    /enough/,
+  );
+  assert.ok(received >= 50);
+  // The server notices the cancelled stream and forgets it.
+  for (let i = 0; i < 100 && server.openStreams > 0; i++) await sleep(20);
+  assert.equal(server.openStreams, 0);
+});
+
+test('breaking out of predictStream cancels the call', async (t) => {
+  const { client, server } = await startTestServer(t);
+  let received = 0;
+  for await (const _ of client.predictStream(endless())) {
+    void _;
+    if (++received === 10) break;
+  }
+  for (let i = 0; i < 100 && server.openStreams > 0; i++) await sleep(20);
+  assert.equal(server.openStreams, 0);
+});
+
+test('a source that throws ends the stream with its error', async (t) => {
+  const { client } = await startTestServer(t);
+  async function* failing(): AsyncGenerator<PredictRequest> {
+    yield addRequest('0', [1, 1, 1, 1], [1, 1, 1, 1]);
+    await sleep(50);
+    throw new Error('camera unplugged');
+  }
+  await assert.rejects(
+    (async () => {
+      for await (const _ of client.predictStream(failing())) void _;
+    })(),
+    /camera unplugged/,
+  );
+});
