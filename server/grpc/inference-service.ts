@@ -17,7 +17,7 @@ import {
 import { SluiceError } from '../errors.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { toResponse } from '../stream/response-builder.js';
+import { toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
 import { prepareInput } from './prepare-input.js';
 import { toGrpcStatus } from './to-grpc-status.js';
@@ -77,7 +77,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       call.once('cancelled', () => abort.abort());
       void scheduler.submit(loaded.name, prepared, { returnTensors: request.returnTensors, signal: abort.signal }).then((outcome) => {
         if (!outcome.ok) return fail(callback, outcome.error);
-        return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger));
+        return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request)));
       });
       return undefined;
     },

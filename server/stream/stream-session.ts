@@ -16,7 +16,7 @@ import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { errorResponse, toResponse } from './response-builder.js';
+import { errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
 /** What a session needs from the server. */
 export interface StreamSessionDeps {
@@ -132,7 +132,7 @@ export class StreamSession {
       const prepared = prepareInput(request, loaded);
       this.#deps.scheduler
         .submit(model, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal })
-        .then((outcome) => this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger)))
+        .then((outcome) => this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request))))
         .catch((err: unknown) => this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger)));
     } catch (err: unknown) {
       this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));

@@ -18,3 +18,12 @@ test('bad values name the flag or the variable they came from', () => {
   assert.throws(() => resolveServerConfig({ flags: { logLevel: 'loud' } }), isConfigError(/--log-level must be one of/));
   assert.throws(() => resolveServerConfig({ flags: { streamWindow: '64', maxStreamWindow: '8' } }), isConfigError(/--stream-window \(64\) must not exceed/));
 });
+
+test('the README documents every server option with its flag and variable', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { SERVER_OPTIONS } = await import('../../../server/index.js');
+  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+  for (const spec of Object.values(SERVER_OPTIONS)) {
+    assert.match(readme, new RegExp(`\\| \`${spec.flag}\` \\| \`${spec.env}\` \\|`), spec.flag);
+  }
+});

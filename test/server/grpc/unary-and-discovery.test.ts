@@ -25,6 +25,15 @@ test('PredictOne answers one item and reports item errors as the call status', a
   assert.equal(response.id, 'one');
   assert.deepEqual(floatOutput(response, 'sum'), [2, 4, 6, 8]);
 
+  // A request written with float_data, as by hand for grpcurl, gets float_data back.
+  const byHand = addRequest('by-hand', [1, 2, 3, 4], [10, 20, 30, 40]);
+  const handWritten = await client.predictOne({
+    ...byHand,
+    inputs: byHand.inputs.map((t, i) => ({ ...t, rawData: Buffer.alloc(0), floatData: i === 0 ? [1, 2, 3, 4] : [10, 20, 30, 40] })),
+  });
+  assert.equal(handWritten.result?.$case, 'prediction');
+  if (handWritten.result?.$case === 'prediction') assert.deepEqual(handWritten.result.value.outputs[0]?.floatData, [11, 22, 33, 44]);
+
   await assert.rejects(client.predictOne({ ...addRequest('x', [1, 2, 3, 4], [1, 2, 3, 4]), model: 'nope' }), (err: unknown) => isServiceError(err) && err.code === GrpcStatus.NOT_FOUND);
   await assert.rejects(client.predictOne(imageItem('x', 'tiny-cnn', Buffer.from('garbage'))), (err: unknown) => isServiceError(err) && err.code === GrpcStatus.INVALID_ARGUMENT && /decode/i.test(err.details));
 });
