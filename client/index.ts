@@ -5,6 +5,7 @@ export { SluiceClient, isServiceError } from './sluice-client.js';
 export type { CallOptions, PredictStreamOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
 export { imageRequest, readImageRequest } from './image-request.js';
 export {
+  DropPolicy,
   ModelState,
   PredictRequest,
   PredictResponse,

@@ -11,7 +11,7 @@ import {
   type ListModelsResponse,
   type PredictRequest,
   type PredictResponse,
-  type StreamOptions,
+  StreamOptions,
 } from '../gen/ts/sluice/v1/inference_service.js';
 
 /** Options of `SluiceClient`. */
@@ -88,7 +88,7 @@ export class SluiceClient {
       try {
         for await (const request of requests) {
           if (over.signal.aborted) return;
-          const message = first && options.streamOptions !== undefined ? { ...request, streamOptions: { order: 0, maxInFlight: 0, ...options.streamOptions } } : request;
+          const message = first && options.streamOptions !== undefined ? { ...request, streamOptions: StreamOptions.fromPartial(options.streamOptions) } : request;
           first = false;
           if (!call.write(message)) await once(call, 'drain', { signal: over.signal });
         }
