@@ -18,6 +18,8 @@ export type SluiceErrorCode =
   | 'DEADLINE_EXCEEDED'
   /** The caller went away or cancelled. */
   | 'CANCELLED'
+  /** A live stream dropped the item for a fresher one before it ran. */
+  | 'DROPPED'
   /** The server is shutting down or a model is not loaded. */
   | 'UNAVAILABLE'
   /** A configuration file or option is invalid. */

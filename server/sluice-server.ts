@@ -149,6 +149,7 @@ export class SluiceServer {
         resolve();
       });
     });
+    this.#scheduler.close();
     await this.#pool.close();
     this.#logger.info('stopped');
   }
@@ -158,6 +159,7 @@ export class SluiceServer {
     this.#stopAccepting();
     for (const session of this.#sessions) session.cancel();
     this.#grpc.forceShutdown();
+    this.#scheduler.close();
     await this.#pool.destroy();
   }
 }

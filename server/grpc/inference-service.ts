@@ -75,7 +75,10 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       }
       const abort = new AbortController();
       call.once('cancelled', () => abort.abort());
-      void scheduler.submit(loaded.name, prepared, { returnTensors: request.returnTensors, signal: abort.signal }).then((outcome) => {
+      const deadline = call.getDeadline();
+      const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
+      const options = { returnTensors: request.returnTensors, signal: abort.signal, deadline: deadlineAt };
+      void scheduler.submit(loaded.name, prepared, options).outcome.then((outcome) => {
         if (!outcome.ok) return fail(callback, outcome.error);
         return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request)));
       });

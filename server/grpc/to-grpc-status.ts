@@ -14,6 +14,8 @@ const STATUS_OF: Readonly<Record<SluiceErrorCode, status>> = {
   QUEUE_FULL: status.RESOURCE_EXHAUSTED,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   CANCELLED: status.CANCELLED,
+  // Streams answer dropped items with `dropped`, not an error; this is for completeness only.
+  DROPPED: status.CANCELLED,
   UNAVAILABLE: status.UNAVAILABLE,
   INVALID_CONFIG: status.FAILED_PRECONDITION,
   INTERNAL: status.INTERNAL,

@@ -1,8 +1,8 @@
 /**
- * The scheduler between request handlers and the worker pool. Each model has a bounded queue;
- * whenever a worker is free, the next model in turn sends everything waiting in its queue, up to
- * its `max_batch_size` rows, as one task. Items waiting in a queue can be cancelled; no more tasks
- * are out than there are workers, so nothing waits where it cannot be cancelled or batched.
+ * The scheduler between request handlers and the worker pool. Each model has a bounded queue
+ * (`ModelQueue`); whenever a worker is free, the next model in turn whose items are due sends
+ * them, up to its `max_batch_size` rows, as one task. No more tasks are out than there are
+ * workers, so items wait where they can still be cancelled, withdrawn, expired or batched.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -11,42 +11,30 @@ import { SluiceError, fromErrorData } from '../errors.js';
 import type { WorkerPool } from '../pool/worker-pool.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ItemResult } from '../worker/task.js';
-import type { ItemOutcome, PreparedInput, SubmitOptions } from './work-item.js';
+import { ModelQueue, type Waiting } from './model-queue.js';
+import type { ItemOutcome, PreparedInput, ScheduledItem, SubmitOptions } from './work-item.js';
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
-  /** Items waiting per model before new ones are refused with QUEUE_FULL. */
+  /** Items waiting per model before new ones are refused with QUEUE_FULL, unless the model says. */
   readonly maxQueueSize: number;
   readonly logger: Logger;
-}
-
-interface Waiting {
-  readonly prepared: PreparedInput;
-  readonly returnTensors: boolean;
-  readonly acceptedAt: number;
-  readonly finish: (outcome: ItemOutcome) => void;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
-}
-
-interface ModelQueue {
-  readonly name: string;
-  readonly maxRows: number;
-  readonly items: Waiting[];
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
 const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
-function zeroTimings(acceptedAt: number): Timings {
-  return { queueUs: micros(now() - acceptedAt), preprocessUs: 0, inferenceUs: 0, postprocessUs: 0, totalUs: micros(now() - acceptedAt) };
+function waitedOnly(acceptedAt: number): Timings {
+  const waited = micros(now() - acceptedAt);
+  return { queueUs: waited, preprocessUs: 0, inferenceUs: 0, postprocessUs: 0, totalUs: waited };
 }
+
+const failed = (error: SluiceError, acceptedAt: number): ItemOutcome => ({ ok: false, error, timings: waitedOnly(acceptedAt) });
 
 export class Scheduler {
   readonly #pool: WorkerPool;
-  readonly #queues: Map<string, ModelQueue>;
-  readonly #order: ModelQueue[];
-  readonly #maxQueueSize: number;
+  readonly #queues: ReadonlyMap<string, ModelQueue>;
+  readonly #order: readonly ModelQueue[];
   readonly #logger: Logger;
   #next = 0;
   #running = 0;
@@ -54,9 +42,8 @@ export class Scheduler {
 
   constructor(repository: ModelRepository, pool: WorkerPool, options: SchedulerOptions) {
     this.#pool = pool;
-    this.#maxQueueSize = options.maxQueueSize;
     this.#logger = options.logger.child({ component: 'scheduler' });
-    this.#order = repository.list().map((m) => ({ name: m.name, maxRows: Math.max(1, m.config.maxBatchSize), items: [] }));
+    this.#order = repository.list().map((m) => new ModelQueue(m, { maxSize: options.maxQueueSize, maxConcurrentRuns: pool.size }));
     this.#queues = new Map(this.#order.map((q) => [q.name, q]));
   }
 
@@ -71,54 +58,67 @@ export class Scheduler {
   }
 
   /**
-   * Queues one item for `model` and resolves with its outcome; never rejects. A full queue, a
-   * cancelled signal or a worker failure all come back as an outcome with an error.
+   * Queues one item for `model`. Its outcome never rejects: a full queue, a cancellation, an
+   * expired deadline or a worker failure all come back as an outcome with an error.
    */
-  submit(model: string, prepared: PreparedInput, options: SubmitOptions = {}): Promise<ItemOutcome> {
+  submit(model: string, prepared: PreparedInput, options: SubmitOptions = {}): ScheduledItem {
     const acceptedAt = now();
     const queue = this.#queues.get(model);
-    if (queue === undefined) {
-      return Promise.resolve({ ok: false, error: new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`), timings: zeroTimings(acceptedAt) });
+    const refuse = (error: SluiceError): ScheduledItem => ({ outcome: Promise.resolve(failed(error, acceptedAt)), withdraw: () => false });
+    if (queue === undefined) return refuse(new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`));
+    const { signal, deadline } = options;
+    if (signal?.aborted === true) return refuse(new SluiceError('CANCELLED', 'the item was cancelled'));
+    if (deadline !== undefined && deadline <= acceptedAt) return refuse(expired(acceptedAt));
+    if (queue.items.length >= queue.maxSize) {
+      return refuse(new SluiceError('QUEUE_FULL', `model ${model} has ${queue.items.length} items waiting, the most it queues`));
     }
-    const { signal } = options;
-    if (signal?.aborted === true) {
-      return Promise.resolve({ ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings: zeroTimings(acceptedAt) });
-    }
-    if (queue.items.length >= this.#maxQueueSize) {
-      return Promise.resolve({
-        ok: false,
-        error: new SluiceError('QUEUE_FULL', `model ${model} has ${queue.items.length} items waiting, the most it queues`),
-        timings: zeroTimings(acceptedAt),
-      });
-    }
-    return new Promise<ItemOutcome>((resolve) => {
-      const waiting: Waiting = {
-        prepared,
-        returnTensors: options.returnTensors === true,
-        acceptedAt,
-        signal,
-        finish: (outcome) => {
-          signal?.removeEventListener('abort', waiting.onAbort);
-          resolve(outcome);
-        },
-        onAbort: () => {
-          const at = queue.items.indexOf(waiting);
-          if (at === -1) return;
-          queue.items.splice(at, 1);
-          waiting.finish({ ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings: zeroTimings(acceptedAt) });
-          this.#notifyIfIdle();
-        },
-      };
-      signal?.addEventListener('abort', waiting.onAbort, { once: true });
-      queue.items.push(waiting);
-      this.#pump();
+
+    let settle: (outcome: ItemOutcome) => void = () => undefined;
+    const outcome = new Promise<ItemOutcome>((resolve) => {
+      settle = resolve;
     });
+    let done = false;
+    let expiry: NodeJS.Timeout | undefined;
+    const takeBack = (error: SluiceError): boolean => {
+      if (!queue.remove(waiting)) return false;
+      waiting.finish(failed(error, acceptedAt));
+      this.#notifyIfIdle();
+      return true;
+    };
+    const onAbort = (): void => void takeBack(new SluiceError('CANCELLED', 'the item was cancelled'));
+    const waiting: Waiting = {
+      prepared,
+      returnTensors: options.returnTensors === true,
+      acceptedAt,
+      deadline,
+      signal,
+      finish: (result) => {
+        if (done) return;
+        done = true;
+        clearTimeout(expiry);
+        signal?.removeEventListener('abort', onAbort);
+        settle(result);
+      },
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== undefined) {
+      expiry = setTimeout(() => takeBack(expired(acceptedAt)), deadline - acceptedAt);
+      expiry.unref();
+    }
+    queue.items.push(waiting);
+    this.#pump();
+    return { outcome, withdraw: takeBack };
   }
 
   /** Resolves when no item is waiting or running. */
   whenIdle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops the batching timers; items still waiting stay until answered or withdrawn. */
+  close(): void {
+    for (const queue of this.#order) clearTimeout(queue.timer);
   }
 
   #isIdle(): boolean {
@@ -132,52 +132,62 @@ export class Scheduler {
     for (const wake of waiters) wake();
   }
 
-  /** Sends work while workers are free, visiting models in turn so that none starves. */
+  /** Sends due work while workers are free, visiting models in turn so that none starves. */
   #pump(): void {
     while (this.#running < this.#pool.size) {
-      const queue = this.#nextNonEmpty();
+      const queue = this.#nextDue();
       if (queue === undefined) return;
-      const batch = this.#take(queue);
+      const batch = queue.take();
+      queue.running++;
       this.#running++;
-      void this.#dispatch(queue.name, batch);
+      void this.#dispatch(queue, batch);
     }
   }
 
-  #nextNonEmpty(): ModelQueue | undefined {
+  /** The next queue, in turn, that may run now; arms a timer for queues holding items back. */
+  #nextDue(): ModelQueue | undefined {
+    const at = now();
     for (let i = 0; i < this.#order.length; i++) {
-      const queue = this.#order[(this.#next + i) % this.#order.length] as ModelQueue;
-      if (queue.items.length > 0) {
-        this.#next = (this.#next + i + 1) % this.#order.length;
-        return queue;
+      const index = (this.#next + i) % this.#order.length;
+      const queue = this.#order[index] as ModelQueue;
+      if (!queue.canRun) continue;
+      const hold = queue.holdFor(at);
+      if (hold > 0) {
+        if (queue.timer === undefined) {
+          queue.timer = setTimeout(() => {
+            queue.timer = undefined;
+            this.#pump();
+          }, hold);
+          queue.timer.unref();
+        }
+        continue;
       }
+      this.#next = (index + 1) % this.#order.length;
+      return queue;
     }
     return undefined;
   }
 
-  /** Takes the oldest items whose rows fit in one run (always at least one). */
-  #take(queue: ModelQueue): Waiting[] {
-    let rows = 0;
-    let count = 0;
-    for (const item of queue.items) {
-      if (count > 0 && rows + item.prepared.rows > queue.maxRows) break;
-      rows += item.prepared.rows;
-      count++;
-    }
-    const batch = queue.items.splice(0, count);
-    for (const item of batch) item.signal?.removeEventListener('abort', item.onAbort);
-    return batch;
-  }
-
-  async #dispatch(model: string, batch: readonly Waiting[]): Promise<void> {
+  async #dispatch(queue: ModelQueue, batch: readonly Waiting[]): Promise<void> {
+    // Items whose deadline passed while they waited are answered and never run.
+    const started = now();
+    const live = batch.filter((w) => {
+      if (w.deadline === undefined || w.deadline > started) return true;
+      w.finish(failed(expired(w.acceptedAt), w.acceptedAt));
+      return false;
+    });
     try {
-      const task = { model, items: batch.map((w) => w.prepared.input), returnTensors: batch.map((w) => w.returnTensors) };
-      const result = await this.#pool.run(task, batch.flatMap((w) => w.prepared.transfer));
-      batch.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
+      if (live.length > 0) {
+        const task = { model: queue.name, items: live.map((w) => w.prepared.input), returnTensors: live.map((w) => w.returnTensors) };
+        const result = await this.#pool.run(task, live.flatMap((w) => w.prepared.transfer));
+        live.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
+      }
     } catch (err: unknown) {
       const error = err instanceof SluiceError ? err : new SluiceError('INTERNAL', 'inference failed', { cause: err });
-      this.#logger.error({ err, model, items: batch.length }, 'task failed');
-      for (const waiting of batch) waiting.finish({ ok: false, error, timings: zeroTimings(waiting.acceptedAt) });
+      this.#logger.error({ err, model: queue.name, items: live.length }, 'task failed');
+      for (const waiting of live) waiting.finish(failed(error, waiting.acceptedAt));
     } finally {
+      queue.running--;
       this.#running--;
       this.#pump();
       this.#notifyIfIdle();
@@ -185,10 +195,12 @@ export class Scheduler {
   }
 }
 
+function expired(acceptedAt: number): SluiceError {
+  return new SluiceError('DEADLINE_EXCEEDED', `the item waited ${((now() - acceptedAt) / 1000).toFixed(3)} s and its deadline passed before it could run`);
+}
+
 function toOutcome(result: ItemResult | undefined, startedAt: number, waiting: Waiting): ItemOutcome {
-  if (result === undefined) {
-    return { ok: false, error: new SluiceError('INTERNAL', 'the worker returned no result for the item'), timings: zeroTimings(waiting.acceptedAt) };
-  }
+  if (result === undefined) return failed(new SluiceError('INTERNAL', 'the worker returned no result for the item'), waiting.acceptedAt);
   const timings: Timings = {
     queueUs: micros(startedAt - waiting.acceptedAt),
     preprocessUs: result.timings.preprocessUs,
@@ -197,8 +209,6 @@ function toOutcome(result: ItemResult | undefined, startedAt: number, waiting: W
     totalUs: micros(now() - waiting.acceptedAt),
   };
   if (!result.ok) return { ok: false, error: fromErrorData(result), timings };
-  if (waiting.signal?.aborted === true) {
-    return { ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings };
-  }
+  if (waiting.signal?.aborted === true) return { ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings };
   return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize };
 }

@@ -16,6 +16,22 @@ export interface SubmitOptions {
   readonly returnTensors?: boolean;
   /** Cancels the item while it waits; a running item finishes and its outcome is CANCELLED. */
   readonly signal?: AbortSignal;
+  /**
+   * Time (`performance.timeOrigin + performance.now()`, ms) by which the item must have started;
+   * after it the item is answered DEADLINE_EXCEEDED and never runs.
+   */
+  readonly deadline?: number;
+}
+
+/** An item handed to the scheduler. */
+export interface ScheduledItem {
+  /** Settles exactly once, never rejects. */
+  readonly outcome: Promise<ItemOutcome>;
+  /**
+   * Takes the item back if it has not started: its outcome becomes `error` and true is returned.
+   * Returns false once a worker has it.
+   */
+  withdraw(error: SluiceError): boolean;
 }
 
 /** An input ready for a worker: the buffers it owns are moved, not copied, to the worker. */

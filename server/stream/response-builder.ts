@@ -29,6 +29,11 @@ export function toResponse(id: string, model: string, sequence: number, outcome:
   return errorResponse(id, model, sequence, outcome.error, logger, outcome.timings);
 }
 
+/** The answer to an item a live stream dropped for a fresher one. */
+export function droppedResponse(id: string, model: string, sequence: number): PredictResponse {
+  return { id, model, sequence, result: { $case: 'dropped', value: {} }, timings: NO_TIMINGS, batchSize: 0 };
+}
+
 /** An in-band error response; unknown errors are logged and reported as INTERNAL. */
 export function errorResponse(id: string, model: string, sequence: number, err: unknown, logger: Logger, timings: Timings = NO_TIMINGS): PredictResponse {
   const { code, details } = toGrpcStatus(err, logger);

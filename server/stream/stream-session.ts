@@ -9,14 +9,16 @@
  * window, until 'drain'.
  */
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
+import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { errorResponse, toResponse, usesFloatData } from './response-builder.js';
+import type { ScheduledItem } from '../scheduler/work-item.js';
+import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
 /** What a session needs from the server. */
 export interface StreamSessionDeps {
@@ -39,7 +41,11 @@ export class StreamSession {
   /** Completed responses not yet written, by sequence (request order) or in arrival order. */
   readonly #ready = new Map<number, PredictResponse>();
   readonly #outbox: PredictResponse[] = [];
+  /** Items handed to the scheduler and not yet answered, oldest first. */
+  readonly #scheduled = new Map<number, { readonly item: ScheduledItem; readonly id: string; readonly model: string }>();
   #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
+  #dropOldest = false;
+  #itemTimeoutMs = 0;
   #window: number;
   #model = '';
   #received = 0;
@@ -120,23 +126,39 @@ export class StreamSession {
     if (sequence === 0) this.#applyOptions(request);
     if (request.model !== '') this.#model = request.model;
     const model = this.#model;
+    if (this.#dropOldest && this.#scheduled.size >= this.#window) this.#dropOldestWaiting();
     this.#inFlight++;
-    if (this.#inFlight >= this.#window && !this.#paused) {
-      this.#paused = true;
-      this.#call.pause();
-    }
     try {
       if (model === '') throw new SluiceError('INVALID_INPUT', 'no model named: set model in this or an earlier message of the stream');
       const loaded = this.#deps.repository.get(model);
       if (loaded === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`);
       const prepared = prepareInput(request, loaded);
-      this.#deps.scheduler
-        .submit(model, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal })
-        .then((outcome) => this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request))))
-        .catch((err: unknown) => this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger)));
+      const deadline = this.#itemTimeoutMs > 0 ? performance.timeOrigin + performance.now() + this.#itemTimeoutMs : undefined;
+      const item = this.#deps.scheduler.submit(model, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline });
+      this.#scheduled.set(sequence, { item, id: request.id, model });
+      void item.outcome.then((outcome) => {
+        // A dropped item was answered when it was dropped.
+        if (!this.#scheduled.delete(sequence)) return;
+        this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request)));
+      });
     } catch (err: unknown) {
       this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));
     }
+    if (!this.#paused && this.#overWindow()) {
+      this.#paused = true;
+      this.#call.pause();
+    }
+  }
+
+  /**
+   * Whether reading must stop. Without a drop policy: when the window of unanswered items is
+   * full. With DROP_OLDEST the window bounds the items holding inputs (waiting or running), so
+   * reading goes on as long as an old item can be pushed out; the answers waiting to be written
+   * (tiny `dropped` ones, mostly) are capped at four windows.
+   */
+  #overWindow(): boolean {
+    if (!this.#dropOldest) return this.#inFlight >= this.#window;
+    return this.#scheduled.size > this.#window || this.#inFlight >= this.#window * 4;
   }
 
   #applyOptions(request: PredictRequest): void {
@@ -144,6 +166,19 @@ export class StreamSession {
     if (options === undefined) return;
     if (options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION) this.#order = options.order;
     if (options.maxInFlight > 0) this.#window = Math.min(options.maxInFlight, this.#deps.maxStreamWindow);
+    this.#dropOldest = options.dropPolicy === DropPolicy.DROP_POLICY_DROP_OLDEST;
+    this.#itemTimeoutMs = options.itemTimeoutMs;
+  }
+
+  /** Withdraws the oldest item that has not started and answers it with `dropped` at once. */
+  #dropOldestWaiting(): void {
+    for (const [sequence, { item, id, model }] of this.#scheduled) {
+      if (item.withdraw(new SluiceError('DROPPED', 'dropped for a fresher item'))) {
+        this.#scheduled.delete(sequence);
+        this.#complete(sequence, droppedResponse(id, model, sequence));
+        return;
+      }
+    }
   }
 
   #complete(sequence: number, response: PredictResponse): void {
@@ -169,7 +204,7 @@ export class StreamSession {
       if (!this.#writable) this.#writeStalls++;
     }
     if (written > 0) this.#outbox.splice(0, written);
-    if (this.#paused && !this.#draining && this.#inFlight < this.#window) {
+    if (this.#paused && !this.#draining && !this.#overWindow()) {
       this.#paused = false;
       this.#call.resume();
     }
@@ -188,6 +223,7 @@ export class StreamSession {
     this.#closed = true;
     this.#abort.abort();
     this.#ready.clear();
+    this.#scheduled.clear();
     this.#outbox.length = 0;
     this.#logger.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
     this.#resolveClosed();
