@@ -54,6 +54,7 @@ test('a client that sends fast and does not read cannot grow the server\'s memor
     await sleep(100);
   }
   peak = Math.max(peak, server.rss() - baseline);
+  t.diagnostic(`server RSS: baseline ${(baseline / MIB).toFixed(0)} MiB, peak growth ${(peak / MIB).toFixed(0)} MiB while ${total} MiB were pushed`);
   assert.ok(peak < 120 * MIB, `server grew by ${(peak / MIB).toFixed(0)} MiB while ${total} frames (${((total * FRAME_BYTES) / MIB).toFixed(0)} MiB) were pushed at it`);
 
   // Reading again releases everything: every frame is answered, in order.
