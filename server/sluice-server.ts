@@ -11,6 +11,7 @@ import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { ModelRepository } from './repository/model-repository.js';
+import { ModelRouter } from './pipeline/model-router.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { StreamSession } from './stream/stream-session.js';
 
@@ -32,6 +33,7 @@ export class SluiceServer {
   readonly #logger: Logger;
   readonly #pool: WorkerPool;
   readonly #scheduler: Scheduler;
+  readonly #router: ModelRouter;
   readonly #grpc: Server;
   readonly #health: HealthImplementation;
   readonly #sessions: Set<StreamSession>;
@@ -45,6 +47,7 @@ export class SluiceServer {
     logger: Logger;
     pool: WorkerPool;
     scheduler: Scheduler;
+    router: ModelRouter;
     grpc: Server;
     health: HealthImplementation;
     sessions: Set<StreamSession>;
@@ -57,6 +60,7 @@ export class SluiceServer {
     this.#logger = parts.logger;
     this.#pool = parts.pool;
     this.#scheduler = parts.scheduler;
+    this.#router = parts.router;
     this.#grpc = parts.grpc;
     this.#health = parts.health;
     this.#sessions = parts.sessions;
@@ -73,17 +77,18 @@ export class SluiceServer {
       workers: config.workers,
       intraOpThreads: config.intraOpThreads,
       maxImagePixels: config.maxImagePixels,
-      models: models.map((m) => m.spec),
+      models: repository.onnxSpecs(),
       logger,
     });
     const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger });
+    const router = new ModelRouter(repository, scheduler);
     const health = new HealthImplementation({ '': 'SERVING', [INFERENCE_SERVICE_NAME]: 'SERVING' });
     for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
     const sessions = new Set<StreamSession>();
     let accepting = true;
     const service = createInferenceService({
       repository,
-      scheduler,
+      router,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
@@ -98,7 +103,7 @@ export class SluiceServer {
       await pool.destroy();
       throw err;
     }
-    const server = new SluiceServer({ config, repository, logger, pool, scheduler, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
     logger.info({ host: config.host, port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
     return server;
   }
@@ -135,7 +140,7 @@ export class SluiceServer {
     this.#logger.info({ streams: this.#sessions.size, queued: this.#scheduler.queued }, 'draining');
     for (const session of this.#sessions) session.drain();
     const drained = await withTimeout(
-      Promise.all([this.#scheduler.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
+      Promise.all([this.#router.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
       this.config.drainTimeoutMs,
     );
     if (!drained) {

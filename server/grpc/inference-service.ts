@@ -16,7 +16,7 @@ import {
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ModelRouter } from '../pipeline/model-router.js';
 import { toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
 import { prepareInput } from './prepare-input.js';
@@ -25,7 +25,7 @@ import { toGrpcStatus } from './to-grpc-status.js';
 /** What the handlers need. */
 export interface InferenceServiceDeps {
   readonly repository: ModelRepository;
-  readonly scheduler: Scheduler;
+  readonly router: ModelRouter;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
@@ -41,7 +41,7 @@ let nextStreamId = 0;
 
 /** Builds the service implementation over the given server parts. */
 export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceServer {
-  const { repository, scheduler, logger } = deps;
+  const { repository, router, logger } = deps;
 
   const fail = <T>(callback: sendUnaryData<T>, err: unknown): void => {
     const { code, details } = toGrpcStatus(err, logger);
@@ -78,7 +78,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       const deadline = call.getDeadline();
       const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const options = { returnTensors: request.returnTensors, signal: abort.signal, deadline: deadlineAt };
-      void scheduler.submit(loaded.name, prepared, options).outcome.then((outcome) => {
+      void router.submit(loaded, prepared, options).outcome.then((outcome) => {
         if (!outcome.ok) return fail(callback, outcome.error);
         return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request)));
       });
@@ -92,7 +92,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
           description: m.config.description,
           state: ModelState.MODEL_STATE_READY,
           acceptsImages: m.imageInput !== undefined,
-          postprocessor: postprocessorKind(m.config.postprocessor?.kind?.$case),
+          postprocessor: m.pipeline !== undefined ? 'ocr_pipeline' : postprocessorKind(m.config.postprocessor?.kind?.$case),
           maxBatchSize: m.config.maxBatchSize,
         })),
       });

@@ -32,6 +32,7 @@ export function prepareInput(request: PredictRequest, model: LoadedModel): Prepa
     copy.set(data);
     return { input: { kind: 'image', image: { data: copy, width, height, pixelFormat } }, rows: 1, transfer: [copy.buffer] };
   }
+  if (model.pipeline !== undefined) invalid(`model ${model.name} is a pipeline and takes images, not tensors`);
   if (!hasTensors) invalid(`request has neither inputs nor an image; model ${model.name} takes ${describeInputs(model.config.inputs)}`);
   return prepareTensors(request.inputs, model);
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import protobuf from 'protobufjs';
 import { parseDocument } from 'yaml';
-import { ModelConfig } from '../../gen/ts/sluice/v1/model_config.js';
+import { ModelConfig, type OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
 import type { TensorSpec } from '../../gen/ts/sluice/v1/tensor.js';
 import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
 import { SluiceError } from '../errors.js';
@@ -26,10 +26,12 @@ export interface LoadedModel {
   readonly name: string;
   /** The configuration completed with the ONNX file's inputs and outputs and resolved labels. */
   readonly config: ModelConfig;
-  /** What workers need to open the model. */
-  readonly spec: ModelSpec;
+  /** What workers need to open the model; undefined for a pipeline, which has no file. */
+  readonly spec: ModelSpec | undefined;
   /** Input fed by image preprocessing, when the model accepts images. */
   readonly imageInput: string | undefined;
+  /** The stages, when the entry is a pipeline of other models. */
+  readonly pipeline: OcrPipeline | undefined;
 }
 
 let modelConfigType: Promise<protobuf.Type> | undefined;
@@ -67,6 +69,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   const folderName = basename(dir);
   if (declared.name !== '' && declared.name !== folderName) {
     fail('name', `is ${JSON.stringify(declared.name)} but the folder is ${JSON.stringify(folderName)}; they must match`);
+  }
+  const pipeline = declared.pipeline?.kind?.value;
+  if (pipeline !== undefined) {
+    // The stages are checked by the repository once every model is loaded.
+    if (pipeline.detector === '' || pipeline.recognizer === '') fail('pipeline.ocr', 'needs a detector and a recognizer');
+    const config: ModelConfig = { ...declared, name: folderName };
+    return { name: folderName, config, spec: undefined, imageInput: 'image', pipeline };
   }
   const file = declared.file || 'model.onnx';
   const modelPath = join(dir, file);
@@ -112,7 +121,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     fail(`postprocessor.${snake(kind.$case)}.output`, `names ${JSON.stringify(kind.value.output)}, which is not an output of the model (${outputs.map((o) => o.name).join(', ')})`);
   }
   const config: ModelConfig = { ...declared, name: folderName, file, inputs: [...inputs], outputs: [...outputs], labels: [...labels], labelsFile: declared.labelsFile };
-  return { name: folderName, config, spec: { config, modelPath, labels }, imageInput };
+  return { name: folderName, config, spec: { config, modelPath, labels }, imageInput, pipeline: undefined };
 }
 
 /**

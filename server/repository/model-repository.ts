@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
+import type { OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
+import type { ModelSpec } from '../worker/task.js';
 import { type LoadedModel, MODEL_CONFIG_FILE, loadModel } from './load-model.js';
 
 /** The models a server serves, by name. */
@@ -28,7 +30,32 @@ export class ModelRepository {
     }
     const models: LoadedModel[] = [];
     for (const folder of folders) models.push(await loadModel(folder));
-    return new ModelRepository(models);
+    const repository = new ModelRepository(models);
+    for (const model of models) if (model.pipeline !== undefined) repository.#checkOcrPipeline(model.name, model.pipeline);
+    return repository;
+  }
+
+  /** Models with an ONNX file, as workers load them. */
+  onnxSpecs(): readonly ModelSpec[] {
+    return this.list().flatMap((m) => (m.spec === undefined ? [] : [m.spec]));
+  }
+
+  /** Each stage must exist, be an ONNX model, and have the postprocessor its role needs. */
+  #checkOcrPipeline(name: string, stages: OcrPipeline): void {
+    const roles: [keyof OcrPipeline, string, string][] = [
+      ['detector', stages.detector, 'textDetection'],
+      ['classifier', stages.classifier, 'classification'],
+      ['recognizer', stages.recognizer, 'ctcDecode'],
+    ];
+    for (const [role, stage, postprocessor] of roles) {
+      if (stage === '') continue;
+      const where = `models/${name}/${MODEL_CONFIG_FILE}: pipeline.ocr.${role}`;
+      const model = this.#models.get(stage);
+      if (model === undefined) throw new SluiceError('INVALID_CONFIG', `${where} names ${JSON.stringify(stage)}, which is not in the repository`);
+      if (model.spec === undefined || model.imageInput === undefined || model.config.postprocessor?.kind?.$case !== postprocessor) {
+        throw new SluiceError('INVALID_CONFIG', `${where} names ${stage}, which must be an image model with the ${postprocessor.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} postprocessor`);
+      }
+    }
   }
 
   /** The model called `name`, or undefined. */

@@ -11,6 +11,7 @@ import type { ItemOutcome } from './work-item.js';
 export interface Waiting {
   readonly prepared: PreparedInput;
   readonly returnTensors: boolean;
+  readonly cropHeight: number;
   /** When the item was accepted, in `performance.timeOrigin + performance.now()` ms. */
   readonly acceptedAt: number;
   readonly deadline: number | undefined;

@@ -43,7 +43,7 @@ export class Scheduler {
   constructor(repository: ModelRepository, pool: WorkerPool, options: SchedulerOptions) {
     this.#pool = pool;
     this.#logger = options.logger.child({ component: 'scheduler' });
-    this.#order = repository.list().map((m) => new ModelQueue(m, { maxSize: options.maxQueueSize, maxConcurrentRuns: pool.size }));
+    this.#order = repository.list().filter((m) => m.spec !== undefined).map((m) => new ModelQueue(m, { maxSize: options.maxQueueSize, maxConcurrentRuns: pool.size }));
     this.#queues = new Map(this.#order.map((q) => [q.name, q]));
   }
 
@@ -89,6 +89,7 @@ export class Scheduler {
     const waiting: Waiting = {
       prepared,
       returnTensors: options.returnTensors === true,
+      cropHeight: options.cropHeight ?? 0,
       acceptedAt,
       deadline,
       signal,
@@ -178,7 +179,12 @@ export class Scheduler {
     });
     try {
       if (live.length > 0) {
-        const task = { model: queue.name, items: live.map((w) => w.prepared.input), returnTensors: live.map((w) => w.returnTensors) };
+        const task = {
+          model: queue.name,
+          items: live.map((w) => w.prepared.input),
+          returnTensors: live.map((w) => w.returnTensors),
+          cropHeights: live.map((w) => w.cropHeight),
+        };
         const result = await this.#pool.run(task, live.flatMap((w) => w.prepared.transfer));
         live.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
       }
@@ -210,5 +216,5 @@ function toOutcome(result: ItemResult | undefined, startedAt: number, waiting: W
   };
   if (!result.ok) return { ok: false, error: fromErrorData(result), timings };
   if (waiting.signal?.aborted === true) return { ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings };
-  return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize };
+  return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize, crops: result.crops };
 }

@@ -3,11 +3,18 @@
  */
 import type { Prediction, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { SluiceError } from '../errors.js';
-import type { ItemInput } from '../worker/task.js';
+import type { ImageData, ItemInput } from '../worker/task.js';
 
 /** What a scheduled item ends with: exactly one of these, exactly once. */
 export type ItemOutcome =
-  | { readonly ok: true; readonly prediction: Prediction; readonly timings: Timings; readonly batchSize: number }
+  | {
+      readonly ok: true;
+      readonly prediction: Prediction;
+      readonly timings: Timings;
+      readonly batchSize: number;
+      /** Crops of the detections, when `cropHeight` asked for them. */
+      readonly crops?: readonly ImageData[];
+    }
   | { readonly ok: false; readonly error: SluiceError; readonly timings: Timings };
 
 /** Options of `Scheduler.submit`. */
@@ -21,6 +28,8 @@ export interface SubmitOptions {
    * after it the item is answered DEADLINE_EXCEEDED and never runs.
    */
   readonly deadline?: number;
+  /** Cut each detection out of the original image at this height, for pipelines (0: no). */
+  readonly cropHeight?: number;
 }
 
 /** An item handed to the scheduler. */

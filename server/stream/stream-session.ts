@@ -16,14 +16,14 @@ import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } 
 import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ModelRouter } from '../pipeline/model-router.js';
 import type { ScheduledItem } from '../scheduler/work-item.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
 /** What a session needs from the server. */
 export interface StreamSessionDeps {
   readonly repository: ModelRepository;
-  readonly scheduler: Scheduler;
+  readonly router: ModelRouter;
   /** Window when the client does not ask for one. */
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
@@ -134,7 +134,7 @@ export class StreamSession {
       if (loaded === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`);
       const prepared = prepareInput(request, loaded);
       const deadline = this.#itemTimeoutMs > 0 ? performance.timeOrigin + performance.now() + this.#itemTimeoutMs : undefined;
-      const item = this.#deps.scheduler.submit(model, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline });
+      const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline });
       this.#scheduled.set(sequence, { item, id: request.id, model });
       void item.outcome.then((outcome) => {
         // A dropped item was answered when it was dropped.

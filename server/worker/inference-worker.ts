@@ -37,10 +37,12 @@ export default async function infer(task: InferTask): Promise<InferTaskResult> {
     const failure = { ok: false, code: 'UNAVAILABLE', message: `model ${task.model} is not loaded`, timings: NO_TIME } as const;
     return { startedAt, items: task.items.map(() => failure) };
   }
-  const items = await runner.run(task.items, task.returnTensors);
+  const items = await runner.run(task.items, task.returnTensors, task.cropHeights);
   const buffers: ArrayBufferLike[] = [];
   for (const item of items) {
-    if (item.ok) for (const tensor of item.prediction.outputs) buffers.push(tensor.rawData.buffer);
+    if (!item.ok) continue;
+    for (const tensor of item.prediction.outputs) buffers.push(tensor.rawData.buffer);
+    for (const crop of item.crops ?? []) buffers.push(crop.data.buffer);
   }
   return moveWith({ startedAt, items }, buffers);
 }

@@ -13,11 +13,12 @@ import { SluiceError, toErrorData } from '../errors.js';
 import { elementCount, fromOrtType, toOrtType } from '../tensor/data-types.js';
 import { type TensorArray, allocateTyped, bytesOf, typedView } from '../tensor/typed-view.js';
 import type { ImageGeometry } from './preprocess/image-geometry.js';
-import { preprocessImage } from './preprocess/image-preprocess.js';
+import { cropRegions } from './crop-regions.js';
+import { decodeRgb, preprocessImage } from './preprocess/image-preprocess.js';
 import { type ResolvedPreprocessing, resolvePreprocessing } from './preprocess/resolve-preprocessing.js';
 import type { OutputTensor } from './postprocess/output-tensor.js';
 import { postprocess } from './postprocess/postprocess.js';
-import type { ItemInput, ItemResult, ModelSpec } from './task.js';
+import type { ImageData, ItemInput, ItemResult, ModelSpec } from './task.js';
 
 /** Session settings shared by every model in a worker. */
 export interface RunnerOptions {
@@ -80,7 +81,7 @@ export class ModelRunner {
   }
 
   /** Serves every item; a failing item gets an error result and the others go on. */
-  async run(items: readonly ItemInput[], returnTensors: readonly boolean[]): Promise<ItemResult[]> {
+  async run(items: readonly ItemInput[], returnTensors: readonly boolean[], cropHeights: readonly number[]): Promise<ItemResult[]> {
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: PreparedItem[] = [];
     for (let index = 0; index < items.length; index++) {
@@ -94,7 +95,22 @@ export class ModelRunner {
     for (const batch of this.#batches(prepared)) {
       await this.#runBatch(batch, returnTensors, results);
     }
+    for (let index = 0; index < items.length; index++) {
+      const height = cropHeights[index] ?? 0;
+      const input = items[index] as ItemInput;
+      const result = results[index];
+      if (height > 0 && input.kind === 'image' && result?.ok === true) results[index] = await this.#withCrops(result, input.image, height);
+    }
     return results;
+  }
+
+  /** Adds RGB8 crops of the item's detections, cut from the original image. */
+  async #withCrops(result: ItemResult & { ok: true }, image: ImageData, height: number): Promise<ItemResult> {
+    const start = performance.now();
+    const quads = result.prediction.detections.map((d) => d.polygon);
+    const crops = quads.length === 0 ? [] : cropRegions(await decodeRgb(image, { maxImagePixels: this.#maxImagePixels }), quads, height);
+    const timings = { ...result.timings, postprocessUs: result.timings.postprocessUs + microsSince(start) };
+    return { ...result, timings, crops };
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface ImageData {
   readonly width: number;
   readonly height: number;
   readonly pixelFormat: PixelFormat;
+  /** Turn the image upside down before anything else (set by pipelines, not by clients). */
+  readonly rotate180?: boolean;
 }
 
 /** One item of a task: tensors that feed the model directly, or an image to preprocess. */
@@ -55,6 +57,11 @@ export interface InferTask {
   readonly items: readonly ItemInput[];
   /** Per item: also return the output tensors when the model has a postprocessor. */
   readonly returnTensors: readonly boolean[];
+  /**
+   * Per item: cut each detection out of the original image at this height (0: do not), for
+   * pipelines that read what a detector found.
+   */
+  readonly cropHeights: readonly number[];
 }
 
 /** Microsecond timings measured inside the worker. */
@@ -65,7 +72,14 @@ export interface WorkerTimings {
 }
 
 export type ItemResult =
-  | { readonly ok: true; readonly prediction: Prediction; readonly timings: WorkerTimings; readonly batchSize: number }
+  | {
+      readonly ok: true;
+      readonly prediction: Prediction;
+      readonly timings: WorkerTimings;
+      readonly batchSize: number;
+      /** RGB8 crops of the detections, in detection order, when the task asked for them. */
+      readonly crops?: readonly ImageData[];
+    }
   | ({ readonly ok: false; readonly timings: WorkerTimings } & ErrorData);
 
 export interface InferTaskResult {

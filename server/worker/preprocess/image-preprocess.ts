@@ -70,6 +70,7 @@ export async function preprocessImage(
       ? await openEncoded(image.data, limits)
       : openRaw(image, limits);
   const plan = planResize(source.width, source.height, pre);
+  if (image.rotate180 === true) source.pipeline.rotate(180);
 
   // A grey source stays one channel (normalizePixels replicates it, for less data through libvips);
   // colour becomes 8-bit sRGB, which also converts CMYK, palette and 16-bit files.
@@ -105,6 +106,34 @@ export async function preprocessImage(
       ? [1, pre.channels, plan.tensorHeight, plan.tensorWidth]
       : [1, plan.tensorHeight, plan.tensorWidth, pre.channels];
   return { data, dims, geometry: plan.geometry };
+}
+
+/** Decoded pixels of an image as 8-bit RGB, for cutting regions out of it. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Decodes (or unpacks) an image into interleaved 8-bit RGB, with the same checks as preprocessing. */
+export async function decodeRgb(image: ImageData, limits: PreprocessLimits): Promise<RgbImage> {
+  if (image.data.byteLength === 0) throw new SluiceError('INVALID_IMAGE', 'image is empty');
+  const source = image.pixelFormat === PixelFormat.PIXEL_FORMAT_UNSPECIFIED ? await openEncoded(image.data, limits) : openRaw(image, limits);
+  let pixels: { data: Buffer; info: OutputInfo };
+  try {
+    pixels = await source.pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (err: unknown) {
+    throw decodeError(err, limits);
+  }
+  const { data, info } = pixels;
+  if (source.order === 'bgr') {
+    for (let i = 0; i < data.length; i += 3) {
+      const blue = data[i] as number;
+      data[i] = data[i + 2] as number;
+      data[i + 2] = blue;
+    }
+  }
+  return { data, width: info.width, height: info.height };
 }
 
 async function openEncoded(data: Uint8Array, limits: PreprocessLimits): Promise<Source> {

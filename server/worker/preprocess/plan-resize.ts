@@ -28,6 +28,11 @@ type SizeFields = Pick<ResolvedPreprocessing, 'width' | 'height' | 'resizeMode' 
  *   `pre.width` x `pre.height`; each side is then rounded to the nearest multiple of `stride`, at
  *   least one stride and at most the box (PP-OCR's detector, whose feature pyramid needs
  *   stride-aligned sides). The tensor is the rounded size, so it varies from image to image.
+ * - FIT_HEIGHT: exactly `pre.height` tall with the aspect ratio kept, at most `pre.width` wide (a
+ *   longer image is squeezed), at the left of a padded tensor (PP-OCR's text-line models). The
+ *   tensor is `pre.width` wide, or, when a stride is set, the image's width rounded up to the
+ *   stride: lines of similar length then share a tensor shape and batch together, and short
+ *   lines do not pay for the padding of long ones.
  *
  * The geometry's scales are the sizes produced divided by the original sizes, so rounding shows
  * up as `scaleX !== scaleY` rather than as an error in mapped coordinates.
@@ -49,6 +54,11 @@ export function planResize(width: number, height: number, pre: SizeFields): Resi
       resizedHeight = clamp(Math.round(height * ratio), 1, pre.height);
       break;
     }
+    case ResizeMode.RESIZE_MODE_FIT_HEIGHT:
+      resizedHeight = pre.height;
+      resizedWidth = clamp(Math.ceil((width * pre.height) / height), 1, pre.width);
+      if (pre.stride > 0) tensorWidth = Math.min(pre.width, Math.ceil(resizedWidth / pre.stride) * pre.stride);
+      break;
     case ResizeMode.RESIZE_MODE_FIT_STRIDE: {
       const ratio = Math.min(1, pre.width / width, pre.height / height);
       resizedWidth = roundToStride(width * ratio, pre.stride, pre.width);

@@ -10,7 +10,8 @@ import {
 export type ResolvedResizeMode =
   | ResizeMode.RESIZE_MODE_STRETCH
   | ResizeMode.RESIZE_MODE_LETTERBOX
-  | ResizeMode.RESIZE_MODE_FIT_STRIDE;
+  | ResizeMode.RESIZE_MODE_FIT_STRIDE
+  | ResizeMode.RESIZE_MODE_FIT_HEIGHT;
 
 /** A tensor layout with its default applied. */
 export type ResolvedLayout = Layout.LAYOUT_NCHW | Layout.LAYOUT_NHWC;
@@ -65,8 +66,9 @@ export function resolvePreprocessing(pre: Preprocessing): ResolvedPreprocessing 
 
   requirePositiveInteger(pre.width, 'preprocessing.width');
   requirePositiveInteger(pre.height, 'preprocessing.height');
-  const stride = pre.stride === 0 ? DEFAULT_STRIDE : pre.stride;
-  requirePositiveInteger(stride, 'preprocessing.stride');
+  // FIT_HEIGHT uses a stride only when one is given: without it the tensor is always full width.
+  const stride = pre.stride === 0 ? (pre.resizeMode === ResizeMode.RESIZE_MODE_FIT_HEIGHT ? 0 : DEFAULT_STRIDE) : pre.stride;
+  if (stride !== 0) requirePositiveInteger(stride, 'preprocessing.stride');
 
   const scale = pre.scale ?? DEFAULT_SCALE;
   if (!Number.isFinite(scale) || scale === 0) {
@@ -103,6 +105,7 @@ function resolveResizeMode(mode: ResizeMode): ResolvedResizeMode {
       return ResizeMode.RESIZE_MODE_STRETCH;
     case ResizeMode.RESIZE_MODE_LETTERBOX:
     case ResizeMode.RESIZE_MODE_FIT_STRIDE:
+    case ResizeMode.RESIZE_MODE_FIT_HEIGHT:
       return mode;
     default:
       throw invalid('preprocessing.resize_mode is not a known resize mode');

@@ -33,7 +33,7 @@ test('the repository loads every model folder and completes configs from the ONN
   assert.ok(det !== undefined);
   assert.equal(det.imageInput, 'x');
   assert.deepEqual(det.config.outputs.map((o) => [o.name, o.shape]), [['sigmoid_0.tmp_0', [-1, 1, -1, -1]]]);
-  assert.equal(repository.get('ppocr-rec')?.spec.labels.length, 6623);
+  assert.equal(repository.get('ppocr-rec')?.spec?.labels.length, 6623);
 });
 
 test('invalid configs fail at load with the file and the field', async (t) => {
@@ -62,4 +62,15 @@ test('a models directory without models is an error', async (t) => {
   t.after(() => rm(root, { recursive: true, force: true }));
   await assert.rejects(ModelRepository.load(root), (err: unknown) => err instanceof SluiceError && err.code === 'INVALID_CONFIG' && /no model folders/.test(err.message));
   await assert.rejects(ModelRepository.load(join(root, 'nope')), (err: unknown) => err instanceof SluiceError && /does not exist/.test(err.message));
+});
+
+test('a pipeline must name models that exist and fit their roles', async (t) => {
+  const dir = await modelFolder(t, 'description: adds\n', 'add');
+  const root = join(dir, '..');
+  await mkdir(join(root, 'reader'));
+  const pipeline = (detector: string) => `pipeline:\n  ocr: { detector: ${detector}, recognizer: add }\n`;
+  await writeFile(join(root, 'reader', 'model.yaml'), pipeline('nope'));
+  await assert.rejects(ModelRepository.load(root), configError(/pipeline\.ocr\.detector names "nope", which is not in the repository/));
+  await writeFile(join(root, 'reader', 'model.yaml'), pipeline('add'));
+  await assert.rejects(ModelRepository.load(root), configError(/pipeline\.ocr\.detector names add, which must be an image model with the text_detection postprocessor/));
 });

@@ -1,0 +1,91 @@
+/**
+ * The OCR pipeline: detector -> crops of each box, cut straight from the original image in the
+ * detector's worker -> orientation classifier (upside-down crops are turned) -> recogniser. Every
+ * stage is an ordinary item for the scheduler, so crops of many frames and streams batch together
+ * in the classifier and the recogniser.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Detection, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { OcrPipeline as OcrStages } from '../../gen/ts/sluice/v1/model_config.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ItemOutcome, PreparedInput, ScheduledItem, SubmitOptions } from '../scheduler/work-item.js';
+import type { ImageData } from '../worker/task.js';
+
+const DEFAULT_CROP_HEIGHT = 48;
+const DEFAULT_ROTATE_THRESHOLD = 0.9;
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+function cropInput(crop: ImageData, rotate180: boolean): PreparedInput {
+  return { input: { kind: 'image', image: { ...crop, rotate180 } }, rows: 1, transfer: [crop.data.buffer as ArrayBuffer] };
+}
+
+/** Copies a crop so that one copy can move to the classifier while the other waits for the recogniser. */
+function copyOf(crop: ImageData): ImageData {
+  return { ...crop, data: crop.data.slice() };
+}
+
+export class OcrPipeline {
+  readonly #stages: OcrStages;
+  readonly #scheduler: Scheduler;
+
+  constructor(stages: OcrStages, scheduler: Scheduler) {
+    this.#stages = stages;
+    this.#scheduler = scheduler;
+  }
+
+  /** Runs the stages for one image; withdrawing works while the detector has not started. */
+  submit(prepared: PreparedInput, options: SubmitOptions): ScheduledItem {
+    const acceptedAt = now();
+    const cropHeight = this.#stages.cropHeight || DEFAULT_CROP_HEIGHT;
+    const detection = this.#scheduler.submit(this.#stages.detector, prepared, { ...options, cropHeight });
+    return { outcome: detection.outcome.then((found) => this.#read(found, options, acceptedAt)), withdraw: (error) => detection.withdraw(error) };
+  }
+
+  async #read(found: ItemOutcome, options: SubmitOptions, acceptedAt: number): Promise<ItemOutcome> {
+    if (!found.ok) return found;
+    const crops = found.crops ?? [];
+    const stageOptions: SubmitOptions = { signal: options.signal, deadline: options.deadline };
+    const orientations = await this.#orientations(crops, stageOptions);
+    if (!Array.isArray(orientations)) return orientations;
+    const reads = await Promise.all(
+      crops.map((crop, i) => this.#scheduler.submit(this.#stages.recognizer, cropInput(crop, orientations[i]?.turned === true), stageOptions).outcome),
+    );
+    const stopped = reads.find((r) => !r.ok && (r.error.code === 'CANCELLED' || r.error.code === 'DEADLINE_EXCEEDED'));
+    if (stopped !== undefined) return stopped;
+
+    const detections: Detection[] = found.prediction.detections.map((d, i) => {
+      const read = reads[i];
+      const text = read?.ok === true ? read.prediction.text : '';
+      const textScore = read?.ok === true ? read.prediction.textScore : 0;
+      return { ...d, label: orientations[i]?.label ?? '0', text, textScore };
+    });
+    const stages = [found, ...(orientations.flatMap((o) => (o.outcome === undefined ? [] : [o.outcome]))), ...reads];
+    const sum = (key: keyof Timings): number => stages.reduce((total, s) => total + (s.timings[key] ?? 0), 0);
+    const timings: Timings = {
+      queueUs: found.timings.queueUs,
+      preprocessUs: sum('preprocessUs'),
+      inferenceUs: sum('inferenceUs'),
+      postprocessUs: sum('postprocessUs'),
+      totalUs: Math.round((now() - acceptedAt) * 1000),
+    };
+    return { ok: true, prediction: { ...found.prediction, detections }, timings, batchSize: found.batchSize };
+  }
+
+  /** Classifies each crop's orientation; crops the classifier cannot judge count as upright. */
+  async #orientations(
+    crops: readonly ImageData[],
+    options: SubmitOptions,
+  ): Promise<{ label: string; turned: boolean; outcome: ItemOutcome | undefined }[] | ItemOutcome> {
+    if (this.#stages.classifier === '') return crops.map(() => ({ label: '0', turned: false, outcome: undefined }));
+    const threshold = this.#stages.rotateThreshold ?? DEFAULT_ROTATE_THRESHOLD;
+    const outcomes = await Promise.all(crops.map((crop) => this.#scheduler.submit(this.#stages.classifier, cropInput(copyOf(crop), false), options).outcome));
+    const stopped = outcomes.find((o) => !o.ok && (o.error.code === 'CANCELLED' || o.error.code === 'DEADLINE_EXCEEDED'));
+    if (stopped !== undefined) return stopped;
+    return outcomes.map((outcome) => {
+      const top = outcome.ok ? outcome.prediction.classes[0] : undefined;
+      const turned = top?.label === '180' && top.score >= threshold;
+      return { label: turned ? '180' : '0', turned, outcome };
+    });
+  }
+}
