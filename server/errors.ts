@@ -6,6 +6,8 @@
 export type SluiceErrorCode =
   /** The named model is not in the repository. */
   | 'MODEL_NOT_FOUND'
+  /** No stream is published under the name. */
+  | 'SESSION_NOT_FOUND'
   /** A tensor or request field does not fit the model or the protocol. */
   | 'INVALID_INPUT'
   /** Image bytes are empty, corrupt or in a format that cannot be decoded. */
@@ -20,6 +22,8 @@ export type SluiceErrorCode =
   | 'CANCELLED'
   /** A live stream dropped the item for a fresher one before it ran. */
   | 'DROPPED'
+  /** A name (a published stream) is already taken. */
+  | 'ALREADY_EXISTS'
   /** The server is shutting down or a model is not loaded. */
   | 'UNAVAILABLE'
   /** A configuration file or option is invalid. */

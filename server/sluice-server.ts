@@ -14,6 +14,7 @@ import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { StreamSession } from './stream/stream-session.js';
+import { SessionRegistry } from './watch/session-registry.js';
 
 /** Options of `SluiceServer.start`. */
 export interface SluiceServerOptions {
@@ -34,6 +35,7 @@ export class SluiceServer {
   readonly #pool: WorkerPool;
   readonly #scheduler: Scheduler;
   readonly #router: ModelRouter;
+  readonly #published: SessionRegistry;
   readonly #grpc: Server;
   readonly #health: HealthImplementation;
   readonly #sessions: Set<StreamSession>;
@@ -48,6 +50,7 @@ export class SluiceServer {
     pool: WorkerPool;
     scheduler: Scheduler;
     router: ModelRouter;
+    published: SessionRegistry;
     grpc: Server;
     health: HealthImplementation;
     sessions: Set<StreamSession>;
@@ -61,6 +64,7 @@ export class SluiceServer {
     this.#pool = parts.pool;
     this.#scheduler = parts.scheduler;
     this.#router = parts.router;
+    this.#published = parts.published;
     this.#grpc = parts.grpc;
     this.#health = parts.health;
     this.#sessions = parts.sessions;
@@ -85,10 +89,12 @@ export class SluiceServer {
     const health = new HealthImplementation({ '': 'SERVING', [INFERENCE_SERVICE_NAME]: 'SERVING' });
     for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
     const sessions = new Set<StreamSession>();
+    const published = new SessionRegistry();
     let accepting = true;
     const service = createInferenceService({
       repository,
       router,
+      published,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
@@ -103,7 +109,7 @@ export class SluiceServer {
       await pool.destroy();
       throw err;
     }
-    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, published, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
     logger.info({ host: config.host, port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
     return server;
   }
@@ -155,6 +161,7 @@ export class SluiceServer {
       });
     });
     this.#scheduler.close();
+    this.#published.close();
     await this.#pool.close();
     this.#logger.info('stopped');
   }
@@ -163,6 +170,7 @@ export class SluiceServer {
   async destroy(): Promise<void> {
     this.#stopAccepting();
     for (const session of this.#sessions) session.cancel();
+    this.#published.close();
     this.#grpc.forceShutdown();
     this.#scheduler.close();
     await this.#pool.destroy();

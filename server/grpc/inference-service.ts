@@ -10,6 +10,8 @@ import {
   type InferenceServiceServer,
   type ListModelsRequest,
   type ListModelsResponse,
+  type ListSessionsRequest,
+  type ListSessionsResponse,
   ModelState,
   type PredictRequest,
   type PredictResponse,
@@ -17,6 +19,8 @@ import {
 import { SluiceError } from '../errors.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
+import type { SessionRegistry } from '../watch/session-registry.js';
+import { type WatchCall, Watcher } from '../watch/watcher.js';
 import { toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
 import { prepareInput } from './prepare-input.js';
@@ -26,6 +30,7 @@ import { toGrpcStatus } from './to-grpc-status.js';
 export interface InferenceServiceDeps {
   readonly repository: ModelRepository;
   readonly router: ModelRouter;
+  readonly published: SessionRegistry;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
@@ -96,6 +101,23 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
           maxBatchSize: m.config.maxBatchSize,
         })),
       });
+    },
+
+    listSessions(_call: ServerUnaryCall<ListSessionsRequest, ListSessionsResponse>, callback: sendUnaryData<ListSessionsResponse>): void {
+      callback(null, { sessions: deps.published.list().map((s) => s.info()) });
+    },
+
+    watch(call: WatchCall): void {
+      const watcher = new Watcher(call);
+      try {
+        const stream = deps.published.watch(call.request.session, watcher);
+        call.once('cancelled', () => {
+          watcher.detach();
+          stream.watchers.delete(watcher);
+        });
+      } catch (err: unknown) {
+        call.emit('error', toGrpcStatus(err, logger));
+      }
     },
 
     getModel(call: ServerUnaryCall<GetModelRequest, GetModelResponse>, callback: sendUnaryData<GetModelResponse>): void {

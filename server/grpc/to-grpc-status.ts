@@ -8,6 +8,7 @@ import { SluiceError, type SluiceErrorCode } from '../errors.js';
 
 const STATUS_OF: Readonly<Record<SluiceErrorCode, status>> = {
   MODEL_NOT_FOUND: status.NOT_FOUND,
+  SESSION_NOT_FOUND: status.NOT_FOUND,
   INVALID_INPUT: status.INVALID_ARGUMENT,
   INVALID_IMAGE: status.INVALID_ARGUMENT,
   IMAGE_TOO_LARGE: status.INVALID_ARGUMENT,
@@ -16,6 +17,7 @@ const STATUS_OF: Readonly<Record<SluiceErrorCode, status>> = {
   CANCELLED: status.CANCELLED,
   // Streams answer dropped items with `dropped`, not an error; this is for completeness only.
   DROPPED: status.CANCELLED,
+  ALREADY_EXISTS: status.ALREADY_EXISTS,
   UNAVAILABLE: status.UNAVAILABLE,
   INVALID_CONFIG: status.FAILED_PRECONDITION,
   INTERNAL: status.INTERNAL,

@@ -69,7 +69,7 @@ export class OcrPipeline {
       postprocessUs: sum('postprocessUs'),
       totalUs: Math.round((now() - acceptedAt) * 1000),
     };
-    return { ok: true, prediction: { ...found.prediction, detections }, timings, batchSize: found.batchSize };
+    return { ok: true, prediction: { ...found.prediction, detections }, timings, batchSize: found.batchSize, thumbnail: found.thumbnail };
   }
 
   /** Classifies each crop's orientation; crops the classifier cannot judge count as upright. */

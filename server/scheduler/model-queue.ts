@@ -12,6 +12,7 @@ export interface Waiting {
   readonly prepared: PreparedInput;
   readonly returnTensors: boolean;
   readonly cropHeight: number;
+  readonly thumbnailWidth: number;
   /** When the item was accepted, in `performance.timeOrigin + performance.now()` ms. */
   readonly acceptedAt: number;
   readonly deadline: number | undefined;

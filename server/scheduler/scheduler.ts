@@ -90,6 +90,7 @@ export class Scheduler {
       prepared,
       returnTensors: options.returnTensors === true,
       cropHeight: options.cropHeight ?? 0,
+      thumbnailWidth: options.thumbnailWidth ?? 0,
       acceptedAt,
       deadline,
       signal,
@@ -184,6 +185,7 @@ export class Scheduler {
           items: live.map((w) => w.prepared.input),
           returnTensors: live.map((w) => w.returnTensors),
           cropHeights: live.map((w) => w.cropHeight),
+          thumbnailWidths: live.map((w) => w.thumbnailWidth),
         };
         const result = await this.#pool.run(task, live.flatMap((w) => w.prepared.transfer));
         live.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
@@ -216,5 +218,5 @@ function toOutcome(result: ItemResult | undefined, startedAt: number, waiting: W
   };
   if (!result.ok) return { ok: false, error: fromErrorData(result), timings };
   if (waiting.signal?.aborted === true) return { ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings };
-  return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize, crops: result.crops };
+  return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize, crops: result.crops, thumbnail: result.thumbnail };
 }

@@ -3,7 +3,7 @@
  */
 import type { Prediction, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { SluiceError } from '../errors.js';
-import type { ImageData, ItemInput } from '../worker/task.js';
+import type { ImageData, ItemInput, Thumbnail } from '../worker/task.js';
 
 /** What a scheduled item ends with: exactly one of these, exactly once. */
 export type ItemOutcome =
@@ -14,6 +14,8 @@ export type ItemOutcome =
       readonly batchSize: number;
       /** Crops of the detections, when `cropHeight` asked for them. */
       readonly crops?: readonly ImageData[];
+      /** The display image, when `thumbnailWidth` asked for one. */
+      readonly thumbnail?: Thumbnail;
     }
   | { readonly ok: false; readonly error: SluiceError; readonly timings: Timings };
 
@@ -30,6 +32,8 @@ export interface SubmitOptions {
   readonly deadline?: number;
   /** Cut each detection out of the original image at this height, for pipelines (0: no). */
   readonly cropHeight?: number;
+  /** Also make a JPEG of the image at most this wide, for watchers (0: no). */
+  readonly thumbnailWidth?: number;
 }
 
 /** An item handed to the scheduler. */

@@ -17,6 +17,7 @@ import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
+import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { ScheduledItem } from '../scheduler/work-item.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
@@ -24,6 +25,8 @@ import { droppedResponse, errorResponse, toResponse, usesFloatData } from './res
 export interface StreamSessionDeps {
   readonly repository: ModelRepository;
   readonly router: ModelRouter;
+  /** Where streams that ask to be published are listed for watchers. */
+  readonly published: SessionRegistry;
   /** Window when the client does not ask for one. */
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
@@ -45,6 +48,7 @@ export class StreamSession {
   readonly #scheduled = new Map<number, { readonly item: ScheduledItem; readonly id: string; readonly model: string }>();
   #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
   #dropOldest = false;
+  #published: PublishedStream | undefined;
   #itemTimeoutMs = 0;
   #window: number;
   #model = '';
@@ -123,9 +127,14 @@ export class StreamSession {
   #accept(request: PredictRequest): void {
     if (this.#closed || this.#draining) return;
     const sequence = this.#received++;
-    if (sequence === 0) this.#applyOptions(request);
+    if (sequence === 0 && !this.#applyOptions(request)) return;
     if (request.model !== '') this.#model = request.model;
     const model = this.#model;
+    const published = this.#published;
+    if (published !== undefined) {
+      published.items++;
+      published.model = model;
+    }
     if (this.#dropOldest && this.#scheduled.size >= this.#window) this.#dropOldestWaiting();
     this.#inFlight++;
     try {
@@ -134,12 +143,16 @@ export class StreamSession {
       if (loaded === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`);
       const prepared = prepareInput(request, loaded);
       const deadline = this.#itemTimeoutMs > 0 ? performance.timeOrigin + performance.now() + this.#itemTimeoutMs : undefined;
-      const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline });
+      const thumbnailWidth = published?.thumbnailWidth ?? 0;
+      const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline, thumbnailWidth });
       this.#scheduled.set(sequence, { item, id: request.id, model });
       void item.outcome.then((outcome) => {
         // A dropped item was answered when it was dropped.
         if (!this.#scheduled.delete(sequence)) return;
-        this.#complete(sequence, toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request)));
+        const response = toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request));
+        this.#complete(sequence, response);
+        const thumbnail = outcome.ok ? outcome.thumbnail : undefined;
+        published?.publish({ response, jpeg: Buffer.from(thumbnail?.jpeg ?? []), width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
       });
     } catch (err: unknown) {
       this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));
@@ -161,13 +174,25 @@ export class StreamSession {
     return this.#scheduled.size > this.#window || this.#inFlight >= this.#window * 4;
   }
 
-  #applyOptions(request: PredictRequest): void {
+  /** Reads the first message's options; false when they end the stream. */
+  #applyOptions(request: PredictRequest): boolean {
     const options = request.streamOptions;
-    if (options === undefined) return;
+    if (options === undefined) return true;
+    if (options.publish !== '') {
+      try {
+        this.#published = this.#deps.published.publish(options.publish);
+      } catch (err: unknown) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.#call.emit('error', { code: status.ALREADY_EXISTS, details: message });
+        this.#close('publish refused');
+        return false;
+      }
+    }
     if (options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION) this.#order = options.order;
     if (options.maxInFlight > 0) this.#window = Math.min(options.maxInFlight, this.#deps.maxStreamWindow);
     this.#dropOldest = options.dropPolicy === DropPolicy.DROP_POLICY_DROP_OLDEST;
     this.#itemTimeoutMs = options.itemTimeoutMs;
+    return true;
   }
 
   /** Withdraws the oldest item that has not started and answers it with `dropped` at once. */
@@ -175,7 +200,12 @@ export class StreamSession {
     for (const [sequence, { item, id, model }] of this.#scheduled) {
       if (item.withdraw(new SluiceError('DROPPED', 'dropped for a fresher item'))) {
         this.#scheduled.delete(sequence);
-        this.#complete(sequence, droppedResponse(id, model, sequence));
+        const response = droppedResponse(id, model, sequence);
+        this.#complete(sequence, response);
+        if (this.#published !== undefined) {
+          this.#published.dropped++;
+          this.#published.publish({ response, jpeg: Buffer.alloc(0), width: 0, height: 0 });
+        }
         return;
       }
     }
@@ -222,6 +252,7 @@ export class StreamSession {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort();
+    if (this.#published !== undefined) this.#deps.published.unpublish(this.#published);
     this.#ready.clear();
     this.#scheduled.clear();
     this.#outbox.length = 0;

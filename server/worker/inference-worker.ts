@@ -37,12 +37,13 @@ export default async function infer(task: InferTask): Promise<InferTaskResult> {
     const failure = { ok: false, code: 'UNAVAILABLE', message: `model ${task.model} is not loaded`, timings: NO_TIME } as const;
     return { startedAt, items: task.items.map(() => failure) };
   }
-  const items = await runner.run(task.items, task.returnTensors, task.cropHeights);
+  const items = await runner.run(task);
   const buffers: ArrayBufferLike[] = [];
   for (const item of items) {
     if (!item.ok) continue;
     for (const tensor of item.prediction.outputs) buffers.push(tensor.rawData.buffer);
     for (const crop of item.crops ?? []) buffers.push(crop.data.buffer);
+    if (item.thumbnail !== undefined) buffers.push(item.thumbnail.jpeg.buffer);
   }
   return moveWith({ startedAt, items }, buffers);
 }

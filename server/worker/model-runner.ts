@@ -14,11 +14,11 @@ import { elementCount, fromOrtType, toOrtType } from '../tensor/data-types.js';
 import { type TensorArray, allocateTyped, bytesOf, typedView } from '../tensor/typed-view.js';
 import type { ImageGeometry } from './preprocess/image-geometry.js';
 import { cropRegions } from './crop-regions.js';
-import { decodeRgb, preprocessImage } from './preprocess/image-preprocess.js';
+import { decodeRgb, makeThumbnail, preprocessImage } from './preprocess/image-preprocess.js';
 import { type ResolvedPreprocessing, resolvePreprocessing } from './preprocess/resolve-preprocessing.js';
 import type { OutputTensor } from './postprocess/output-tensor.js';
 import { postprocess } from './postprocess/postprocess.js';
-import type { ImageData, ItemInput, ItemResult, ModelSpec } from './task.js';
+import type { ImageData, InferTask, ItemInput, ItemResult, ModelSpec } from './task.js';
 
 /** Session settings shared by every model in a worker. */
 export interface RunnerOptions {
@@ -81,7 +81,8 @@ export class ModelRunner {
   }
 
   /** Serves every item; a failing item gets an error result and the others go on. */
-  async run(items: readonly ItemInput[], returnTensors: readonly boolean[], cropHeights: readonly number[]): Promise<ItemResult[]> {
+  async run(task: Pick<InferTask, 'items' | 'returnTensors' | 'cropHeights' | 'thumbnailWidths'>): Promise<ItemResult[]> {
+    const { items, returnTensors, cropHeights, thumbnailWidths } = task;
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: PreparedItem[] = [];
     for (let index = 0; index < items.length; index++) {
@@ -100,6 +101,11 @@ export class ModelRunner {
       const input = items[index] as ItemInput;
       const result = results[index];
       if (height > 0 && input.kind === 'image' && result?.ok === true) results[index] = await this.#withCrops(result, input.image, height);
+      const thumbnailWidth = thumbnailWidths[index] ?? 0;
+      const done = results[index];
+      if (thumbnailWidth > 0 && input.kind === 'image' && done?.ok === true) {
+        results[index] = { ...done, thumbnail: await makeThumbnail(input.image, thumbnailWidth, this.#maxImagePixels) };
+      }
     }
     return results;
   }

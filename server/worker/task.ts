@@ -62,6 +62,15 @@ export interface InferTask {
    * pipelines that read what a detector found.
    */
   readonly cropHeights: readonly number[];
+  /** Per item: also return a JPEG of the image at most this wide, for watchers (0: do not). */
+  readonly thumbnailWidths: readonly number[];
+}
+
+/** A small JPEG of an item's image, for display. */
+export interface Thumbnail {
+  readonly jpeg: Uint8Array;
+  readonly width: number;
+  readonly height: number;
 }
 
 /** Microsecond timings measured inside the worker. */
@@ -79,6 +88,8 @@ export type ItemResult =
       readonly batchSize: number;
       /** RGB8 crops of the detections, in detection order, when the task asked for them. */
       readonly crops?: readonly ImageData[];
+      /** The display image, when the task asked for one. */
+      readonly thumbnail?: Thumbnail;
     }
   | ({ readonly ok: false; readonly timings: WorkerTimings } & ErrorData);
 

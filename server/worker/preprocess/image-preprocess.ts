@@ -2,7 +2,7 @@ import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { SluiceError } from '../../errors.js';
 import { PixelFormat } from '../../../gen/ts/sluice/v1/image.js';
 import { ChannelOrder, Layout } from '../../../gen/ts/sluice/v1/model_config.js';
-import type { ImageData } from '../task.js';
+import type { ImageData, Thumbnail } from '../task.js';
 import type { ImageGeometry } from './image-geometry.js';
 import { normalizePixels, type ChannelSource } from './normalize-pixels.js';
 import { planResize } from './plan-resize.js';
@@ -134,6 +134,20 @@ export async function decodeRgb(image: ImageData, limits: PreprocessLimits): Pro
     }
   }
   return { data, width: info.width, height: info.height };
+}
+
+/** A JPEG of the image at most `maxWidth` wide (never enlarged), for watchers to display. */
+export async function makeThumbnail(image: ImageData, maxWidth: number, maxImagePixels: number): Promise<Thumbnail> {
+  const limits = { maxImagePixels };
+  const source = image.pixelFormat === PixelFormat.PIXEL_FORMAT_UNSPECIFIED ? await openEncoded(image.data, limits) : openRaw(image, limits);
+  let pipeline = source.pipeline;
+  if (image.rotate180 === true) pipeline = pipeline.rotate(180);
+  const { data, info } = await pipeline
+    .resize({ width: Math.min(maxWidth, source.width), withoutEnlargement: true, kernel: 'linear' })
+    .jpeg({ quality: 75 })
+    .toBuffer({ resolveWithObject: true });
+  // A copy into a buffer of its own, so that it can be moved to the main thread.
+  return { jpeg: new Uint8Array(data), width: info.width, height: info.height };
 }
 
 async function openEncoded(data: Uint8Array, limits: PreprocessLimits): Promise<Source> {

@@ -23,7 +23,7 @@ test('onnxruntime sessions load and run in three worker threads at once', async 
     return { name, dtype: DataType.DATA_TYPE_FLOAT32, shape: [1, 4], data };
   };
   const results = await Promise.all(
-    Array.from({ length: 9 }, (_, i) => pool.run({ model: 'add', items: [{ kind: 'tensors', tensors: [tensor('a', i), tensor('b', 1)] }], returnTensors: [false], cropHeights: [0] }, [])),
+    Array.from({ length: 9 }, (_, i) => pool.run({ model: 'add', items: [{ kind: 'tensors', tensors: [tensor('a', i), tensor('b', 1)] }], returnTensors: [false], cropHeights: [0], thumbnailWidths: [0] }, [])),
   );
   results.forEach((result, i) => {
     const item = result.items[0];

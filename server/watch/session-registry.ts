@@ -1,0 +1,77 @@
+/**
+ * Streams published for watching, by name, and their watchers. A stream taps its answered items
+ * into its entry; the entry hands each to every watcher, lossily.
+ */
+import type { SessionInfo, WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import { SluiceError } from '../errors.js';
+import type { Watcher } from './watcher.js';
+
+/** A published stream as watchers see it. */
+export class PublishedStream {
+  readonly name: string;
+  readonly startedAtMs = Date.now();
+  readonly watchers = new Set<Watcher>();
+  model = '';
+  items = 0;
+  dropped = 0;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** Widest image any watcher wants, 0 when nobody watches (so no thumbnail is made). */
+  get thumbnailWidth(): number {
+    let widest = 0;
+    for (const watcher of this.watchers) widest = Math.max(widest, watcher.maxWidth);
+    return widest;
+  }
+
+  /** Hands an answered item to every watcher. */
+  publish(event: WatchResponse): void {
+    for (const watcher of this.watchers) watcher.offer(event);
+  }
+
+  info(): SessionInfo {
+    return { name: this.name, model: this.model, items: this.items, dropped: this.dropped, watchers: this.watchers.size, startedAtMs: this.startedAtMs };
+  }
+}
+
+export class SessionRegistry {
+  readonly #streams = new Map<string, PublishedStream>();
+
+  /** Registers a stream under `name`; ALREADY_EXISTS when another open stream has it. */
+  publish(name: string): PublishedStream {
+    if (this.#streams.has(name)) throw new SluiceError('ALREADY_EXISTS', `a stream is already published as ${JSON.stringify(name)}`);
+    const stream = new PublishedStream(name);
+    this.#streams.set(name, stream);
+    return stream;
+  }
+
+  /** Removes a stream and ends its watchers' calls. */
+  unpublish(stream: PublishedStream): void {
+    if (this.#streams.get(stream.name) !== stream) return;
+    this.#streams.delete(stream.name);
+    for (const watcher of stream.watchers) watcher.end();
+    stream.watchers.clear();
+  }
+
+  /** Adds a watcher to the stream called `name`; NOT_FOUND when there is none. */
+  watch(name: string, watcher: Watcher): PublishedStream {
+    const stream = this.#streams.get(name);
+    if (stream === undefined) throw new SluiceError('SESSION_NOT_FOUND', `no stream is published as ${JSON.stringify(name)}`);
+    stream.watchers.add(watcher);
+    return stream;
+  }
+
+  list(): readonly PublishedStream[] {
+    return [...this.#streams.values()];
+  }
+
+  /** Ends every watcher, for a shutdown. */
+  close(): void {
+    for (const stream of this.#streams.values()) {
+      for (const watcher of stream.watchers) watcher.abort('server is shutting down');
+      stream.watchers.clear();
+    }
+  }
+}
