@@ -9,9 +9,11 @@ import {
   type GetModelResponse,
   InferenceServiceClient,
   type ListModelsResponse,
+  type ListSessionsResponse,
   type PredictRequest,
   type PredictResponse,
   StreamOptions,
+  type WatchResponse,
 } from '../gen/ts/sluice/v1/inference_service.js';
 
 /** Options of `SluiceClient`. */
@@ -128,6 +130,32 @@ export class SluiceClient {
 
   getModel(name: string, options: CallOptions = {}): Promise<GetModelResponse> {
     return this.#unary((callback) => this.#stub.getModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  /** Streams published for watching. */
+  listSessions(options: CallOptions = {}): Promise<ListSessionsResponse> {
+    return this.#unary((callback) => this.#stub.listSessions({}, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  /**
+   * Follows a published stream: yields each answered item with its display JPEG until the stream
+   * ends. Lossy: when this reader is slow the server skips events rather than wait.
+   */
+  async *watch(session: string, options: { readonly signal?: AbortSignal; readonly maxWidth?: number } = {}): AsyncGenerator<WatchResponse> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const call = this.#stub.watch({ session, maxWidth: options.maxWidth ?? 0 });
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const event of call as AsyncIterable<WatchResponse>) yield event;
+    } catch (err: unknown) {
+      if (signal?.aborted === true) throw signal.reason;
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
   }
 
   /** Health of the server (`service` ''), the inference API or one model. */

@@ -56,3 +56,42 @@ test('a source that throws ends the stream with its error', async (t) => {
     /camera unplugged/,
   );
 });
+
+test('watch follows a published stream and listSessions lists it', async (t) => {
+  const { client } = await startTestServer(t);
+  const { solidPng } = await import('../helpers/images.js');
+  const { imageItem } = await import('../helpers/requests.js');
+  const png = await solidPng(64, 48, [20, 20, 230]);
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  async function* frames(): AsyncGenerator<PredictRequest> {
+    yield imageItem('0', 'tiny-cnn', png);
+    await gate;
+    for (let i = 1; i < 4; i++) yield imageItem(`${i}`, 'tiny-cnn', png);
+  }
+  const producing = (async () => {
+    const ids: string[] = [];
+    for await (const r of client.predictStream(frames(), { streamOptions: { publish: 'blue' } })) ids.push(r.id);
+    return ids;
+  })();
+  for (let i = 0; i < 100 && (await client.listSessions()).sessions.length === 0; i++) await sleep(20);
+  assert.deepEqual((await client.listSessions()).sessions.map((s) => s.name), ['blue']);
+
+  const seen: string[] = [];
+  const watching = (async () => {
+    for await (const event of client.watch('blue', { maxWidth: 32 })) {
+      const id = event.response?.id ?? '';
+      // Frame 0 may be answered after the watch began but was submitted before: it has no image.
+      if (id === '0') continue;
+      seen.push(id);
+      assert.equal(event.width, 32);
+    }
+  })();
+  await sleep(100);
+  release();
+  assert.deepEqual(await producing, ['0', '1', '2', '3']);
+  await watching;
+  assert.deepEqual(seen, ['1', '2', '3']);
+});
