@@ -18,6 +18,7 @@ import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
+import type { Thumbnail } from '../worker/task.js';
 import type { ScheduledItem } from '../scheduler/work-item.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
@@ -36,14 +37,20 @@ export interface StreamSessionDeps {
 
 export type PredictCall = ServerDuplexStream<PredictRequest, PredictResponse>;
 
+/** A response on its way out, with the display image watchers get along with it. */
+interface Answer {
+  readonly response: PredictResponse;
+  readonly thumbnail?: Thumbnail | undefined;
+}
+
 export class StreamSession {
   readonly #call: PredictCall;
   readonly #deps: StreamSessionDeps;
   readonly #logger: Logger;
   readonly #abort = new AbortController();
   /** Completed responses not yet written, by sequence (request order) or in arrival order. */
-  readonly #ready = new Map<number, PredictResponse>();
-  readonly #outbox: PredictResponse[] = [];
+  readonly #ready = new Map<number, Answer>();
+  readonly #outbox: Answer[] = [];
   /** Items handed to the scheduler and not yet answered, oldest first. */
   readonly #scheduled = new Map<number, { readonly item: ScheduledItem; readonly id: string; readonly model: string }>();
   #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
@@ -150,9 +157,7 @@ export class StreamSession {
         // A dropped item was answered when it was dropped.
         if (!this.#scheduled.delete(sequence)) return;
         const response = toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request));
-        this.#complete(sequence, response);
-        const thumbnail = outcome.ok ? outcome.thumbnail : undefined;
-        published?.publish({ response, jpeg: Buffer.from(thumbnail?.jpeg ?? []), width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
+        this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
       });
     } catch (err: unknown) {
       this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));
@@ -201,22 +206,20 @@ export class StreamSession {
       if (item.withdraw(new SluiceError('DROPPED', 'dropped for a fresher item'))) {
         this.#scheduled.delete(sequence);
         const response = droppedResponse(id, model, sequence);
+        if (this.#published !== undefined) this.#published.dropped++;
         this.#complete(sequence, response);
-        if (this.#published !== undefined) {
-          this.#published.dropped++;
-          this.#published.publish({ response, jpeg: Buffer.alloc(0), width: 0, height: 0 });
-        }
         return;
       }
     }
   }
 
-  #complete(sequence: number, response: PredictResponse): void {
+  #complete(sequence: number, response: PredictResponse, thumbnail?: Thumbnail): void {
+    const answer: Answer = { response, thumbnail };
     if (this.#closed) return;
     if (this.#order === ResponseOrder.RESPONSE_ORDER_COMPLETION) {
-      this.#outbox.push(response);
+      this.#outbox.push(answer);
     } else {
-      this.#ready.set(sequence, response);
+      this.#ready.set(sequence, answer);
       for (let next = this.#ready.get(this.#nextToWrite); next !== undefined; next = this.#ready.get(this.#nextToWrite)) {
         this.#ready.delete(this.#nextToWrite++);
         this.#outbox.push(next);
@@ -228,7 +231,9 @@ export class StreamSession {
   #flushOutbox(): void {
     let written = 0;
     while (this.#writable && written < this.#outbox.length && !this.#closed) {
-      const response = this.#outbox[written++] as PredictResponse;
+      const { response, thumbnail } = this.#outbox[written++] as Answer;
+      // Watchers see what the client sees, in the same order (lossily).
+      this.#published?.publish({ response, jpeg: Buffer.from(thumbnail?.jpeg ?? []), width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
       this.#inFlight--;
       this.#writable = this.#call.write(response);
       if (!this.#writable) this.#writeStalls++;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials, type ServiceError, status } from '@grpc/grpc-js';
-import { InferenceServiceClient, type PredictRequest, type PredictResponse, type WatchResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { InferenceServiceClient, type PredictResponse, type StreamOptions, type WatchResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
 import { renderText, solidPng } from '../../helpers/images.js';
 import { imageItem } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
@@ -16,8 +16,8 @@ function stubFor(t: { after: (fn: () => void) => void }, address: string): Infer
   return stub;
 }
 
-function publishOptions(name: string): PredictRequest['streamOptions'] {
-  return { order: 0, maxInFlight: 4, dropPolicy: 0, itemTimeoutMs: 0, publish: name };
+function publishOptions(name: string, maxInFlight = 4): StreamOptions {
+  return { order: 0, maxInFlight, dropPolicy: 0, itemTimeoutMs: 0, publish: name };
 }
 
 test('a published stream is listed and watched: each answered frame with a small JPEG, until the stream ends', async (t) => {
@@ -91,7 +91,7 @@ test('a watcher that never reads does not slow the stream it watches', async (t)
   const stub = stubFor(t, address);
   const png = await renderText(1280, 720, [{ text: 'big frames for a slow watcher', x: 50, y: 360, size: 60 }]);
   const producer = stub.predict();
-  producer.write({ ...imageItem('0', 'tiny-cnn', png), streamOptions: { ...publishOptions('busy'), maxInFlight: 8 } });
+  producer.write({ ...imageItem('0', 'tiny-cnn', png), streamOptions: publishOptions('busy', 8) });
   await once(producer, 'data');
   const watch = stub.watch({ session: 'busy', maxWidth: 1280 });
   watch.pause(); // never reads
