@@ -9,6 +9,8 @@ import type { ServerConfig } from './config/server-config.js';
 import { bindServer, createGrpcServer } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
+import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
@@ -36,6 +38,7 @@ export class SluiceServer {
   readonly #scheduler: Scheduler;
   readonly #router: ModelRouter;
   readonly #published: SessionRegistry;
+  readonly #metricsEndpoint: MetricsEndpoint | undefined;
   readonly #grpc: Server;
   readonly #health: HealthImplementation;
   readonly #sessions: Set<StreamSession>;
@@ -51,6 +54,7 @@ export class SluiceServer {
     scheduler: Scheduler;
     router: ModelRouter;
     published: SessionRegistry;
+    metricsEndpoint: MetricsEndpoint | undefined;
     grpc: Server;
     health: HealthImplementation;
     sessions: Set<StreamSession>;
@@ -65,6 +69,7 @@ export class SluiceServer {
     this.#scheduler = parts.scheduler;
     this.#router = parts.router;
     this.#published = parts.published;
+    this.#metricsEndpoint = parts.metricsEndpoint;
     this.#grpc = parts.grpc;
     this.#health = parts.health;
     this.#sessions = parts.sessions;
@@ -90,11 +95,18 @@ export class SluiceServer {
     for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
     const sessions = new Set<StreamSession>();
     const published = new SessionRegistry();
+    const metrics = new ServerMetrics({
+      queueDepth: () => scheduler.queueDepths(),
+      openStreams: () => sessions.size,
+      inFlightItems: () => [...sessions].reduce((sum, s) => sum + s.inFlight, 0),
+      workerUtilization: () => pool.utilization,
+    });
     let accepting = true;
     const service = createInferenceService({
       repository,
       router,
       published,
+      metrics,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
@@ -103,20 +115,28 @@ export class SluiceServer {
     });
     const grpc = createGrpcServer({ service, health, maxMessageBytes: config.maxMessageBytes });
     let port: number;
+    let metricsEndpoint: MetricsEndpoint | undefined;
     try {
       port = await bindServer(grpc, config.host, config.port);
+      if (config.metricsPort >= 0) metricsEndpoint = await startMetricsEndpoint(metrics.registry, config.host, config.metricsPort);
     } catch (err: unknown) {
+      grpc.forceShutdown();
       await pool.destroy();
       throw err;
     }
-    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, published, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
-    logger.info({ host: config.host, port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
+    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    logger.info({ host: config.host, port, metricsPort: metricsEndpoint?.port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
     return server;
   }
 
   /** The bound port (useful with port 0). */
   get port(): number {
     return this.#port;
+  }
+
+  /** Port of the Prometheus endpoint, or undefined when it is off. */
+  get metricsPort(): number | undefined {
+    return this.#metricsEndpoint?.port;
   }
 
   /** Open `Predict` streams. */
@@ -162,6 +182,7 @@ export class SluiceServer {
     });
     this.#scheduler.close();
     this.#published.close();
+    await this.#metricsEndpoint?.close();
     await this.#pool.close();
     this.#logger.info('stopped');
   }
@@ -171,6 +192,7 @@ export class SluiceServer {
     this.#stopAccepting();
     for (const session of this.#sessions) session.cancel();
     this.#published.close();
+    await this.#metricsEndpoint?.close();
     this.#grpc.forceShutdown();
     this.#scheduler.close();
     await this.#pool.destroy();

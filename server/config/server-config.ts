@@ -32,6 +32,8 @@ export interface ServerConfig {
   readonly drainTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+  /** Port of the Prometheus endpoint (`GET /metrics`); 0 picks a free one, -1 turns it off. */
+  readonly metricsPort: number;
 }
 
 /** Where a raw option value came from, for error messages. */
@@ -143,6 +145,13 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     parse: integer(0, 3_600_000),
     fallback: () => 30_000,
     help: 'milliseconds a shutdown waits for accepted items',
+  },
+  metricsPort: {
+    flag: '--metrics-port',
+    env: 'SLUICE_METRICS_PORT',
+    parse: integer(-1, 65535),
+    fallback: () => 9464,
+    help: 'Prometheus /metrics port (0: any free port, -1: off)',
   },
   logLevel: {
     flag: '--log-level',

@@ -18,10 +18,11 @@ import {
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
 import type { ModelRepository } from '../repository/model-repository.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
 import { type WatchCall, Watcher } from '../watch/watcher.js';
-import { toResponse, usesFloatData } from '../stream/response-builder.js';
+import { errorResponse, toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
 import { prepareInput } from './prepare-input.js';
 import { toGrpcStatus } from './to-grpc-status.js';
@@ -31,6 +32,7 @@ export interface InferenceServiceDeps {
   readonly repository: ModelRepository;
   readonly router: ModelRouter;
   readonly published: SessionRegistry;
+  readonly metrics: ServerMetrics;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
@@ -55,6 +57,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
 
   return {
     predict(call: PredictCall): void {
+      deps.metrics.countRequest('Predict');
       if (!deps.accepting()) {
         call.emit('error', { code: status.UNAVAILABLE, details: 'server is shutting down' });
         return;
@@ -68,15 +71,20 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
 
     predictOne(call: ServerUnaryCall<PredictRequest, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
       const request = call.request;
+      deps.metrics.countRequest('PredictOne');
+      const failItem = (err: unknown): void => {
+        deps.metrics.recordResponse(errorResponse(request.id, request.model, 0, err, logger));
+        fail(callback, err);
+      };
       if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
       const loaded = repository.get(request.model);
-      if (request.model === '') return fail(callback, new SluiceError('INVALID_INPUT', 'model is required'));
-      if (loaded === undefined) return fail(callback, new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(request.model)} is not in the repository`));
+      if (request.model === '') return failItem(new SluiceError('INVALID_INPUT', 'model is required'));
+      if (loaded === undefined) return failItem(new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(request.model)} is not in the repository`));
       let prepared;
       try {
         prepared = prepareInput(request, loaded);
       } catch (err: unknown) {
-        return fail(callback, err);
+        return failItem(err);
       }
       const abort = new AbortController();
       call.once('cancelled', () => abort.abort());
@@ -84,8 +92,10 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const options = { returnTensors: request.returnTensors, signal: abort.signal, deadline: deadlineAt };
       void router.submit(loaded, prepared, options).outcome.then((outcome) => {
-        if (!outcome.ok) return fail(callback, outcome.error);
-        return callback(null, toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request)));
+        if (!outcome.ok) return failItem(outcome.error);
+        const response = toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request));
+        deps.metrics.recordResponse(response);
+        return callback(null, response);
       });
       return undefined;
     },
@@ -108,6 +118,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     },
 
     watch(call: WatchCall): void {
+      deps.metrics.countRequest('Watch');
       const watcher = new Watcher(call);
       try {
         const stream = deps.published.watch(call.request.session, watcher);

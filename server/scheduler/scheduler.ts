@@ -52,6 +52,11 @@ export class Scheduler {
     return this.#order.reduce((sum, q) => sum + q.items.length, 0);
   }
 
+  /** Items waiting, per model. */
+  queueDepths(): ReadonlyMap<string, number> {
+    return new Map(this.#order.map((q) => [q.name, q.items.length]));
+  }
+
   /** Tasks out in workers. */
   get running(): number {
     return this.#running;

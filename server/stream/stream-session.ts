@@ -16,6 +16,7 @@ import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } 
 import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import type { ModelRepository } from '../repository/model-repository.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
@@ -28,6 +29,7 @@ export interface StreamSessionDeps {
   readonly router: ModelRouter;
   /** Where streams that ask to be published are listed for watchers. */
   readonly published: SessionRegistry;
+  readonly metrics: ServerMetrics;
   /** Window when the client does not ask for one. */
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
@@ -214,6 +216,7 @@ export class StreamSession {
   }
 
   #complete(sequence: number, response: PredictResponse, thumbnail?: Thumbnail): void {
+    this.#deps.metrics.recordResponse(response);
     const answer: Answer = { response, thumbnail };
     if (this.#closed) return;
     if (this.#order === ResponseOrder.RESPONSE_ORDER_COMPLETION) {

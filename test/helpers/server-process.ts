@@ -28,7 +28,7 @@ export interface ServerProcess {
 export async function startServerProcess(t: Pick<TestContext, 'after'>, flags: readonly string[] = []): Promise<ServerProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', MODELS_DIR, '--workers', '2', '--log-level', 'debug', ...flags],
+    ['--import', 'tsx', CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', MODELS_DIR, '--workers', '2', '--metrics-port', '0', '--log-level', 'debug', ...flags],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit').then(([code]) => code as number | null);

@@ -22,7 +22,7 @@ export async function startTestServer(
   overrides: Partial<Record<keyof ServerConfig, string | number>> = {},
 ): Promise<TestServer> {
   const config = resolveServerConfig({
-    flags: { host: '127.0.0.1', port: 0, modelsDir: MODELS_DIR, workers: 2, intraOpThreads: 1, logLevel: 'silent', ...overrides },
+    flags: { host: '127.0.0.1', port: 0, modelsDir: MODELS_DIR, workers: 2, intraOpThreads: 1, logLevel: 'silent', metricsPort: -1, ...overrides },
   });
   const server = await SluiceServer.start(config, { logger: createLogger({ level: config.logLevel, pretty: false }) });
   const address = `127.0.0.1:${server.port}`;

@@ -1,0 +1,106 @@
+/**
+ * The server's Prometheus metrics, on a registry of their own. Names follow Prometheus
+ * conventions; what they cover follows Triton's `nv_inference_*` set: requests and items by model
+ * and outcome, queue, inference and end-to-end time, batch sizes, queue depth, open streams,
+ * in-flight items and worker utilisation, plus Node's process metrics.
+ */
+import { status } from '@grpc/grpc-js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PredictResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+
+/** Live values read when Prometheus scrapes. */
+export interface MetricsSources {
+  readonly queueDepth: () => ReadonlyMap<string, number>;
+  readonly openStreams: () => number;
+  readonly inFlightItems: () => number;
+  readonly workerUtilization: () => number;
+}
+
+/** Outcome label of an item, from its response. */
+export type ItemOutcomeLabel = 'success' | 'dropped' | 'invalid' | 'not_found' | 'exhausted' | 'deadline' | 'cancelled' | 'unavailable' | 'internal';
+
+const OUTCOME_OF_STATUS: ReadonlyMap<number, ItemOutcomeLabel> = new Map([
+  [status.INVALID_ARGUMENT, 'invalid'],
+  [status.NOT_FOUND, 'not_found'],
+  [status.RESOURCE_EXHAUSTED, 'exhausted'],
+  [status.DEADLINE_EXCEEDED, 'deadline'],
+  [status.CANCELLED, 'cancelled'],
+  [status.UNAVAILABLE, 'unavailable'],
+]);
+
+/** Every metric name the server exports (besides Node's defaults), for docs and dashboards. */
+export const METRIC_NAMES = [
+  'sluice_requests_total',
+  'sluice_items_total',
+  'sluice_dropped_frames_total',
+  'sluice_queue_duration_seconds',
+  'sluice_inference_duration_seconds',
+  'sluice_request_duration_seconds',
+  'sluice_batch_size',
+  'sluice_queue_depth',
+  'sluice_open_streams',
+  'sluice_inflight_items',
+  'sluice_worker_utilization',
+] as const;
+
+const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'rpc'>;
+  readonly #items: Counter<'model' | 'outcome'>;
+  readonly #dropped: Counter<'model'>;
+  readonly #queue: Histogram<'model'>;
+  readonly #inference: Histogram<'model'>;
+  readonly #total: Histogram<'model'>;
+  readonly #batch: Histogram<'model'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.#requests = new Counter({ name: 'sluice_requests_total', help: 'Calls received, by RPC (a Predict stream counts once).', labelNames: ['rpc'], registers });
+    this.#items = new Counter({ name: 'sluice_items_total', help: 'Items answered, by model and outcome.', labelNames: ['model', 'outcome'], registers });
+    this.#dropped = new Counter({ name: 'sluice_dropped_frames_total', help: 'Frames live streams dropped for fresher ones.', labelNames: ['model'], registers });
+    this.#queue = new Histogram({ name: 'sluice_queue_duration_seconds', help: 'Time from acceptance until a worker started on the item.', labelNames: ['model'], buckets: SECONDS, registers });
+    this.#inference = new Histogram({ name: 'sluice_inference_duration_seconds', help: 'onnxruntime time of the run the item was part of.', labelNames: ['model'], buckets: SECONDS, registers });
+    this.#total = new Histogram({ name: 'sluice_request_duration_seconds', help: 'Time from acceptance until the result was back on the main thread.', labelNames: ['model'], buckets: SECONDS, registers });
+    this.#batch = new Histogram({ name: 'sluice_batch_size', help: 'Items in the run each item was part of.', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
+    new Gauge({
+      name: 'sluice_queue_depth',
+      help: 'Items waiting per model.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const [model, depth] of sources.queueDepth()) this.set({ model }, depth);
+      },
+    });
+    new Gauge({ name: 'sluice_open_streams', help: 'Open Predict streams.', registers, collect() { this.set(sources.openStreams()); } });
+    new Gauge({ name: 'sluice_inflight_items', help: 'Items read from streams and not yet answered.', registers, collect() { this.set(sources.inFlightItems()); } });
+    new Gauge({ name: 'sluice_worker_utilization', help: 'Share of time the inference workers were busy since start, 0..1.', registers, collect() { this.set(sources.workerUtilization()); } });
+  }
+
+  /** Counts a call. */
+  countRequest(rpc: 'Predict' | 'PredictOne' | 'Watch'): void {
+    this.#requests.inc({ rpc });
+  }
+
+  /** Records one answered item from the response its client gets. */
+  recordResponse(response: PredictResponse): void {
+    const model = response.model;
+    const result = response.result;
+    let outcome: ItemOutcomeLabel;
+    if (result?.$case === 'prediction') outcome = 'success';
+    else if (result?.$case === 'dropped') outcome = 'dropped';
+    else outcome = OUTCOME_OF_STATUS.get(result?.value.code ?? status.INTERNAL) ?? 'internal';
+    this.#items.inc({ model, outcome });
+    if (outcome === 'dropped') this.#dropped.inc({ model });
+    if (outcome !== 'success') return;
+    const timings = response.timings;
+    if (timings !== undefined) {
+      this.#queue.observe({ model }, timings.queueUs / 1e6);
+      this.#inference.observe({ model }, timings.inferenceUs / 1e6);
+      this.#total.observe({ model }, timings.totalUs / 1e6);
+    }
+    this.#batch.observe({ model }, response.batchSize);
+  }
+}
