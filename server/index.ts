@@ -3,8 +3,8 @@
  */
 export { SluiceServer, INFERENCE_SERVICE_NAME, modelHealthName } from './sluice-server.js';
 export type { SluiceServerOptions } from './sluice-server.js';
-export { SERVER_OPTIONS, resolveServerConfig } from './config/server-config.js';
-export type { ConfigSources, ServerConfig } from './config/server-config.js';
+export { SERVER_OPTIONS, readConfigFile, resolveServerConfig } from './config/server-config.js';
+export type { ConfigFile, ConfigSources, ServerConfig } from './config/server-config.js';
 export { createLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export { SluiceError } from './errors.js';

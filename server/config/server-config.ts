@@ -4,6 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
 import { SluiceError } from '../errors.js';
 
 /** Validated, immutable server configuration. */
@@ -42,6 +44,43 @@ export interface ConfigSources {
   readonly flags?: Readonly<Partial<Record<keyof ServerConfig, string | number | undefined>>>;
   /** Environment, normally `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A configuration file's contents (see `readConfigFile`), below flags and environment. */
+  readonly file?: ConfigFile;
+}
+
+/** A parsed configuration file: option names as in `ServerConfig`, values as YAML scalars. */
+export interface ConfigFile {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Reads a YAML (or JSON) configuration file whose keys are the option names of `ServerConfig`
+ * (`port`, `modelsDir`, `streamWindow`...). Unknown keys and wrong shapes are INVALID_CONFIG errors
+ * naming the file and the key.
+ */
+export async function readConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err: unknown) {
+    throw new SluiceError('INVALID_CONFIG', `cannot read configuration file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) throw new SluiceError('INVALID_CONFIG', `${path}: not valid YAML: ${document.errors[0]?.message ?? ''}`);
+  const values: unknown = document.toJS() ?? {};
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new SluiceError('INVALID_CONFIG', `${path}: must be a mapping of option names to values`);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (!(key in SERVER_OPTIONS)) {
+      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${Object.keys(SERVER_OPTIONS).join(', ')})`);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} must be a number or a string`);
+    }
+  }
+  return { path, values: values as Record<string, unknown> };
 }
 
 type Parser = (raw: string, where: string) => string | number;
@@ -163,17 +202,19 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
 });
 
 /**
- * Builds the configuration from flags, then environment variables, then defaults. Throws a
+ * Builds the configuration from flags, then environment variables, then the configuration file,
+ * then defaults. Throws a
  * SluiceError with code INVALID_CONFIG naming the flag or variable at fault.
  */
 export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
-  const { flags = {}, env = {} } = sources;
+  const { flags = {}, env = {}, file } = sources;
   const values: Record<string, string | number> = {};
   for (const [key, spec] of Object.entries(SERVER_OPTIONS) as [keyof ServerConfig, OptionSpec][]) {
     const fromFlag = flags[key];
     const fromEnv = env[spec.env];
     if (fromFlag !== undefined) values[key] = spec.parse(String(fromFlag), spec.flag);
     else if (fromEnv !== undefined) values[key] = spec.parse(fromEnv, `environment variable ${spec.env}`);
+    else if (file?.values[key] !== undefined) values[key] = spec.parse(String(file.values[key]), `${file.path}: ${key}`);
     else values[key] = spec.fallback();
   }
   const config = values as unknown as ServerConfig;

@@ -15,15 +15,17 @@ export function registerServeCommand(program: Command): void {
     keyOf.set(option.attributeName(), key);
     command.addOption(option);
   }
+  command.addOption(new Option('-c, --config <file>', 'YAML or JSON file of options (below flags and SLUICE_* variables)').env('SLUICE_CONFIG'));
   command.option('--print-config', 'print the effective configuration as JSON and exit');
   command.action(async (options: Record<string, string | boolean | undefined>) => {
-    const { SluiceServer, resolveServerConfig } = await import('../../../server/index.js');
+    const { SluiceServer, readConfigFile, resolveServerConfig } = await import('../../../server/index.js');
     const flags: Record<string, string> = {};
     for (const [attribute, value] of Object.entries(options)) {
       const key = keyOf.get(attribute);
       if (key !== undefined && typeof value === 'string') flags[key] = value;
     }
-    const config = resolveServerConfig({ flags, env: process.env });
+    const file = typeof options.config === 'string' ? await readConfigFile(options.config) : undefined;
+    const config = resolveServerConfig({ flags, env: process.env, file });
     if (options.printConfig === true) {
       process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
       return;

@@ -27,3 +27,23 @@ test('the README documents every server option with its flag and variable', asyn
     assert.match(readme, new RegExp(`\\| \`${spec.flag}\` \\| \`${spec.env}\` \\|`), spec.flag);
   }
 });
+
+test('a configuration file sits below flags and environment, and names itself in errors', async (t) => {
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { readConfigFile } = await import('../../../server/index.js');
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-config-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'sluice.yaml');
+  await writeFile(path, 'port: 7001\nworkers: 3\nstreamWindow: 32\n');
+  const file = await readConfigFile(path);
+  const config = resolveServerConfig({ file, env: { SLUICE_WORKERS: '4' }, flags: { streamWindow: '8' } });
+  assert.deepEqual([config.port, config.workers, config.streamWindow], [7001, 4, 8]);
+
+  await writeFile(path, 'prot: 7001\n');
+  await assert.rejects(readConfigFile(path), isConfigError(/sluice\.yaml: prot is not an option/));
+  await writeFile(path, 'port: lots\n');
+  assert.throws(() => resolveServerConfig({ file: { path, values: { port: 'lots' } } }), isConfigError(/sluice\.yaml: port must be an integer/));
+  await assert.rejects(readConfigFile(join(dir, 'missing.yaml')), isConfigError(/cannot read configuration file .*missing\.yaml: ENOENT/));
+});
