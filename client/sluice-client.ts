@@ -10,6 +10,7 @@ import {
   InferenceServiceClient,
   type ListModelsResponse,
   type ListSessionsResponse,
+  type LoadModelResponse,
   type PredictRequest,
   type PredictResponse,
   StreamOptions,
@@ -130,6 +131,16 @@ export class SluiceClient {
 
   getModel(name: string, options: CallOptions = {}): Promise<GetModelResponse> {
     return this.#unary((callback) => this.#stub.getModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  /** Loads a model from the server's repository, or reloads it. */
+  loadModel(name: string, options: CallOptions = {}): Promise<LoadModelResponse> {
+    return this.#unary((callback) => this.#stub.loadModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
+  }
+
+  /** Stops serving a model. */
+  async unloadModel(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#unary((callback) => this.#stub.unloadModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
   }
 
   /** Streams published for watching. */

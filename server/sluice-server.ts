@@ -11,6 +11,7 @@ import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
+import { ModelControl, modelHealthName } from './control/model-control.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
@@ -27,14 +28,12 @@ export interface SluiceServerOptions {
 /** Health service name of the whole server's inference API. */
 export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
 
-/** Health service name of one model: `sluice.v1.InferenceService/<model>`. */
-export const modelHealthName = (model: string): string => `${INFERENCE_SERVICE_NAME}/${model}`;
 
 export class SluiceServer {
   readonly config: ServerConfig;
   readonly repository: ModelRepository;
   readonly #logger: Logger;
-  readonly #pool: WorkerPool;
+  readonly #control: ModelControl;
   readonly #scheduler: Scheduler;
   readonly #router: ModelRouter;
   readonly #published: SessionRegistry;
@@ -50,7 +49,7 @@ export class SluiceServer {
     config: ServerConfig;
     repository: ModelRepository;
     logger: Logger;
-    pool: WorkerPool;
+    control: ModelControl;
     scheduler: Scheduler;
     router: ModelRouter;
     published: SessionRegistry;
@@ -65,7 +64,7 @@ export class SluiceServer {
     this.config = parts.config;
     this.repository = parts.repository;
     this.#logger = parts.logger;
-    this.#pool = parts.pool;
+    this.#control = parts.control;
     this.#scheduler = parts.scheduler;
     this.#router = parts.router;
     this.#published = parts.published;
@@ -82,24 +81,20 @@ export class SluiceServer {
     const repository = await ModelRepository.load(config.modelsDir);
     const models = repository.list();
     logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
-    const pool = await WorkerPool.start({
-      workers: config.workers,
-      intraOpThreads: config.intraOpThreads,
-      maxImagePixels: config.maxImagePixels,
-      models: repository.onnxSpecs(),
-      logger,
-    });
+    const poolOptions = { workers: config.workers, intraOpThreads: config.intraOpThreads, maxImagePixels: config.maxImagePixels, logger };
+    const pool = await WorkerPool.start({ ...poolOptions, models: repository.onnxSpecs() });
     const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger });
     const router = new ModelRouter(repository, scheduler);
     const health = new HealthImplementation({ '': 'SERVING', [INFERENCE_SERVICE_NAME]: 'SERVING' });
     for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
+    const control = new ModelControl({ repository, scheduler, router, health, pool, poolOptions, logger });
     const sessions = new Set<StreamSession>();
     const published = new SessionRegistry();
     const metrics = new ServerMetrics({
       queueDepth: () => scheduler.queueDepths(),
       openStreams: () => sessions.size,
       inFlightItems: () => [...sessions].reduce((sum, s) => sum + s.inFlight, 0),
-      workerUtilization: () => pool.utilization,
+      workerUtilization: () => control.pool.utilization,
     });
     let accepting = true;
     const service = createInferenceService({
@@ -107,6 +102,7 @@ export class SluiceServer {
       router,
       published,
       metrics,
+      control,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
@@ -124,7 +120,8 @@ export class SluiceServer {
       await pool.destroy();
       throw err;
     }
-    const server = new SluiceServer({ config, repository, logger, pool, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    if (config.pollIntervalMs > 0) await control.startPolling(config.pollIntervalMs);
+    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
     logger.info({ host: config.host, port, metricsPort: metricsEndpoint?.port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
     return server;
   }
@@ -183,7 +180,8 @@ export class SluiceServer {
     this.#scheduler.close();
     this.#published.close();
     await this.#metricsEndpoint?.close();
-    await this.#pool.close();
+    await this.#control.close();
+    await this.#control.pool.close();
     this.#logger.info('stopped');
   }
 
@@ -195,7 +193,8 @@ export class SluiceServer {
     await this.#metricsEndpoint?.close();
     this.#grpc.forceShutdown();
     this.#scheduler.close();
-    await this.#pool.destroy();
+    await this.#control.close();
+    await this.#control.pool.destroy();
   }
 }
 

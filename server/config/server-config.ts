@@ -36,6 +36,8 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** Port of the Prometheus endpoint (`GET /metrics`); 0 picks a free one, -1 turns it off. */
   readonly metricsPort: number;
+  /** How often the repository is checked for added, changed and removed models; 0 never. */
+  readonly pollIntervalMs: number;
 }
 
 /** Where a raw option value came from, for error messages. */
@@ -191,6 +193,13 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     parse: integer(-1, 65535),
     fallback: () => 9464,
     help: 'Prometheus /metrics port (0: any free port, -1: off)',
+  },
+  pollIntervalMs: {
+    flag: '--poll-interval',
+    env: 'SLUICE_POLL_INTERVAL_MS',
+    parse: integer(0, 86_400_000),
+    fallback: () => 0,
+    help: 'milliseconds between checks of the repository for model changes (0: off)',
   },
   logLevel: {
     flag: '--log-level',

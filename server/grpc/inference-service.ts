@@ -12,13 +12,20 @@ import {
   type ListModelsResponse,
   type ListSessionsRequest,
   type ListSessionsResponse,
+  type LoadModelRequest,
+  type LoadModelResponse,
+  type ModelSummary,
+  type UnloadModelRequest,
+  type UnloadModelResponse,
   ModelState,
   type PredictRequest,
   type PredictResponse,
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
+import type { LoadedModel } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
+import type { ModelControl } from '../control/model-control.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
 import { type WatchCall, Watcher } from '../watch/watcher.js';
@@ -33,6 +40,7 @@ export interface InferenceServiceDeps {
   readonly router: ModelRouter;
   readonly published: SessionRegistry;
   readonly metrics: ServerMetrics;
+  readonly control: ModelControl;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
@@ -45,6 +53,17 @@ export interface InferenceServiceDeps {
 const postprocessorKind = (kind: string | undefined): string => (kind === undefined ? '' : kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 let nextStreamId = 0;
+
+function summary(m: LoadedModel): ModelSummary {
+  return {
+    name: m.name,
+    description: m.config.description,
+    state: ModelState.MODEL_STATE_READY,
+    acceptsImages: m.imageInput !== undefined,
+    postprocessor: m.pipeline !== undefined ? 'ocr_pipeline' : postprocessorKind(m.config.postprocessor?.kind?.$case),
+    maxBatchSize: m.config.maxBatchSize,
+  };
+}
 
 /** Builds the service implementation over the given server parts. */
 export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceServer {
@@ -101,16 +120,21 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     },
 
     listModels(_call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: sendUnaryData<ListModelsResponse>): void {
-      callback(null, {
-        models: repository.list().map((m) => ({
-          name: m.name,
-          description: m.config.description,
-          state: ModelState.MODEL_STATE_READY,
-          acceptsImages: m.imageInput !== undefined,
-          postprocessor: m.pipeline !== undefined ? 'ocr_pipeline' : postprocessorKind(m.config.postprocessor?.kind?.$case),
-          maxBatchSize: m.config.maxBatchSize,
-        })),
-      });
+      callback(null, { models: repository.list().map(summary) });
+    },
+
+    loadModel(call: ServerUnaryCall<LoadModelRequest, LoadModelResponse>, callback: sendUnaryData<LoadModelResponse>): void {
+      deps.control.load(call.request.name).then(
+        (model) => callback(null, { model: summary(model) }),
+        (err: unknown) => fail(callback, err),
+      );
+    },
+
+    unloadModel(call: ServerUnaryCall<UnloadModelRequest, UnloadModelResponse>, callback: sendUnaryData<UnloadModelResponse>): void {
+      deps.control.unload(call.request.name).then(
+        () => callback(null, {}),
+        (err: unknown) => fail(callback, err),
+      );
     },
 
     listSessions(_call: ServerUnaryCall<ListSessionsRequest, ListSessionsResponse>, callback: sendUnaryData<ListSessionsResponse>): void {

@@ -10,13 +10,18 @@ import { OcrPipeline } from './ocr-pipeline.js';
 
 export class ModelRouter {
   readonly #scheduler: Scheduler;
-  readonly #pipelines: ReadonlyMap<string, OcrPipeline>;
+  #pipelines: ReadonlyMap<string, OcrPipeline> = new Map();
   #pipelineItems = 0;
 
   constructor(repository: ModelRepository, scheduler: Scheduler) {
     this.#scheduler = scheduler;
+    this.syncModels(repository);
+  }
+
+  /** Rebuilds the pipelines from the repository after a model is loaded or unloaded. */
+  syncModels(repository: ModelRepository): void {
     this.#pipelines = new Map(
-      repository.list().flatMap((m) => (m.pipeline === undefined ? [] : [[m.name, new OcrPipeline(m.pipeline, scheduler)] as const])),
+      repository.list().flatMap((m) => (m.pipeline === undefined ? [] : [[m.name, new OcrPipeline(m.pipeline, this.#scheduler)] as const])),
     );
   }
 

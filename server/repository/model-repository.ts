@@ -11,9 +11,12 @@ import { type LoadedModel, MODEL_CONFIG_FILE, loadModel } from './load-model.js'
 
 /** The models a server serves, by name. */
 export class ModelRepository {
-  readonly #models: ReadonlyMap<string, LoadedModel>;
+  /** The models directory. */
+  readonly dir: string;
+  readonly #models: Map<string, LoadedModel>;
 
-  private constructor(models: readonly LoadedModel[]) {
+  private constructor(dir: string, models: readonly LoadedModel[]) {
+    this.dir = dir;
     this.#models = new Map(models.map((m) => [m.name, m]));
   }
 
@@ -30,9 +33,46 @@ export class ModelRepository {
     }
     const models: LoadedModel[] = [];
     for (const folder of folders) models.push(await loadModel(folder));
-    const repository = new ModelRepository(models);
+    const repository = new ModelRepository(dir, models);
     for (const model of models) if (model.pipeline !== undefined) repository.#checkOcrPipeline(model.name, model.pipeline);
     return repository;
+  }
+
+  /**
+   * Loads and checks one model folder against the models loaded now, without adding it: the
+   * caller decides when it starts serving (`set`).
+   */
+  async loadOne(name: string): Promise<LoadedModel> {
+    const folder = join(this.dir, name);
+    if (!/^[\w.-]+$/.test(name) || !existsSync(join(folder, MODEL_CONFIG_FILE))) {
+      throw new SluiceError('MODEL_NOT_FOUND', `the repository has no model folder ${JSON.stringify(name)} with a ${MODEL_CONFIG_FILE}`);
+    }
+    const model = await loadModel(folder);
+    if (model.pipeline !== undefined) this.#checkOcrPipeline(model.name, model.pipeline);
+    return model;
+  }
+
+  /** Serves `model` from now on, replacing a loaded version. */
+  set(model: LoadedModel): void {
+    this.#models.set(model.name, model);
+  }
+
+  /** Stops listing `name`. */
+  delete(name: string): void {
+    this.#models.delete(name);
+  }
+
+  /** Pipelines that use `name` as a stage. */
+  dependents(name: string): readonly string[] {
+    return this.list()
+      .filter((m) => m.pipeline !== undefined && [m.pipeline.detector, m.pipeline.classifier, m.pipeline.recognizer].includes(name))
+      .map((m) => m.name);
+  }
+
+  /** Folder names that hold a model config now. */
+  async folders(): Promise<readonly string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && existsSync(join(this.dir, e.name, MODEL_CONFIG_FILE))).map((e) => e.name).sort();
   }
 
   /** Models with an ONNX file, as workers load them. */
@@ -65,6 +105,6 @@ export class ModelRepository {
 
   /** All models, sorted by name. */
   list(): readonly LoadedModel[] {
-    return [...this.#models.values()];
+    return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -32,9 +32,10 @@ function waitedOnly(acceptedAt: number): Timings {
 const failed = (error: SluiceError, acceptedAt: number): ItemOutcome => ({ ok: false, error, timings: waitedOnly(acceptedAt) });
 
 export class Scheduler {
-  readonly #pool: WorkerPool;
-  readonly #queues: ReadonlyMap<string, ModelQueue>;
-  readonly #order: readonly ModelQueue[];
+  #pool: WorkerPool;
+  readonly #queues = new Map<string, ModelQueue>();
+  #order: ModelQueue[] = [];
+  readonly #maxQueueSize: number;
   readonly #logger: Logger;
   #next = 0;
   #running = 0;
@@ -42,9 +43,51 @@ export class Scheduler {
 
   constructor(repository: ModelRepository, pool: WorkerPool, options: SchedulerOptions) {
     this.#pool = pool;
+    this.#maxQueueSize = options.maxQueueSize;
     this.#logger = options.logger.child({ component: 'scheduler' });
-    this.#order = repository.list().filter((m) => m.spec !== undefined).map((m) => new ModelQueue(m, { maxSize: options.maxQueueSize, maxConcurrentRuns: pool.size }));
-    this.#queues = new Map(this.#order.map((q) => [q.name, q]));
+    this.syncModels(repository);
+  }
+
+  /**
+   * Sends later runs to `pool`. Runs already out finish in the pool they started in, on the model
+   * version it holds.
+   */
+  replacePool(pool: WorkerPool): void {
+    this.#pool = pool;
+    this.#pump();
+  }
+
+  /**
+   * Matches the queues to the repository's ONNX models: new models get a queue; a reloaded model
+   * keeps its waiting items under its new limits; a model gone from the repository answers its
+   * waiting items UNAVAILABLE.
+   */
+  syncModels(repository: ModelRepository): void {
+    const order: ModelQueue[] = [];
+    for (const model of repository.list()) {
+      if (model.spec === undefined) continue;
+      const queue = new ModelQueue(model, { maxSize: this.#maxQueueSize, maxConcurrentRuns: this.#pool.size });
+      const previous = this.#queues.get(model.name);
+      if (previous !== undefined) {
+        clearTimeout(previous.timer);
+        queue.items.push(...previous.items);
+        queue.running = previous.running;
+      }
+      order.push(queue);
+    }
+    const kept = new Set(order.map((q) => q.name));
+    for (const [name, queue] of this.#queues) {
+      if (kept.has(name)) continue;
+      clearTimeout(queue.timer);
+      const gone = new SluiceError('UNAVAILABLE', `model ${name} was unloaded before the item could run`);
+      for (const waiting of queue.items.splice(0)) waiting.finish(failed(gone, waiting.acceptedAt));
+    }
+    this.#queues.clear();
+    for (const queue of order) this.#queues.set(queue.name, queue);
+    this.#order = order;
+    this.#next = 0;
+    this.#pump();
+    this.#notifyIfIdle();
   }
 
   /** Items waiting in every queue. */
@@ -176,6 +219,8 @@ export class Scheduler {
   }
 
   async #dispatch(queue: ModelQueue, batch: readonly Waiting[]): Promise<void> {
+    // The pool of the moment: a reload swaps pools, and this run stays on the version it began on.
+    const pool = this.#pool;
     // Items whose deadline passed while they waited are answered and never run.
     const started = now();
     const live = batch.filter((w) => {
@@ -192,7 +237,7 @@ export class Scheduler {
           cropHeights: live.map((w) => w.cropHeight),
           thumbnailWidths: live.map((w) => w.thumbnailWidth),
         };
-        const result = await this.#pool.run(task, live.flatMap((w) => w.prepared.transfer));
+        const result = await pool.run(task, live.flatMap((w) => w.prepared.transfer));
         live.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
       }
     } catch (err: unknown) {
@@ -200,7 +245,8 @@ export class Scheduler {
       this.#logger.error({ err, model: queue.name, items: live.length }, 'task failed');
       for (const waiting of live) waiting.finish(failed(error, waiting.acceptedAt));
     } finally {
-      queue.running--;
+      const current = this.#queues.get(queue.name);
+      if (current !== undefined) current.running = Math.max(0, current.running - 1);
       this.#running--;
       this.#pump();
       this.#notifyIfIdle();
