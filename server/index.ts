@@ -1,8 +1,8 @@
 /**
  * Sluice's server: its public surface.
  */
-export { SluiceServer, INFERENCE_SERVICE_NAME } from './sluice-server.js';
-export { modelHealthName } from './control/model-control.js';
+export { SluiceServer } from './sluice-server.js';
+export { INFERENCE_SERVICE_NAME, modelHealthName } from './control/model-control.js';
 export type { SluiceServerOptions } from './sluice-server.js';
 export { SERVER_OPTIONS, readConfigFile, resolveServerConfig } from './config/server-config.js';
 export type { ConfigFile, ConfigSources, ServerConfig } from './config/server-config.js';

@@ -11,7 +11,7 @@ import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
-import { ModelControl, modelHealthName } from './control/model-control.js';
+import { INFERENCE_SERVICE_NAME, ModelControl, modelHealthName } from './control/model-control.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
@@ -25,8 +25,6 @@ export interface SluiceServerOptions {
   readonly logger?: Logger;
 }
 
-/** Health service name of the whole server's inference API. */
-export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
 
 
 export class SluiceServer {

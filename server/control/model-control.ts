@@ -16,8 +16,11 @@ import { MODEL_CONFIG_FILE } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 
-/** Health service name of one model. */
-export const modelHealthName = (model: string): string => `sluice.v1.InferenceService/${model}`;
+/** Health service name of the whole inference API. */
+export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
+
+/** Health service name of one model: `sluice.v1.InferenceService/<model>`. */
+export const modelHealthName = (model: string): string => `${INFERENCE_SERVICE_NAME}/${model}`;
 
 /** What model control works on. */
 export interface ModelControlDeps {
