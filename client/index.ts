@@ -3,7 +3,20 @@
  */
 export { SluiceClient, isServiceError } from './sluice-client.js';
 export type { CallOptions, PredictStreamOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
-export { imageRequest, readImageRequest } from './image-request.js';
+export { frameRequest, imageRequest, readImageRequest } from './image-request.js';
+export type { Frame, FrameEncoding, FrameSource, FramesOptions, Size } from './sources/frame.js';
+export { openSource, type OpenSourceOptions } from './sources/open-source.js';
+export { FfmpegSource, type FfmpegSourceOptions } from './sources/ffmpeg-source.js';
+export { ImageFilesSource } from './sources/image-files-source.js';
+export { SyntheticSource, type SyntheticOptions } from './sources/synthetic-source.js';
+export { paceFrames, type PaceOptions } from './sources/pace-frames.js';
+export { prepareFrame, type PrepareFrameOptions } from './sources/prepare-frame.js';
+export { resolveFfmpegPath } from './sources/ffmpeg-binary.js';
+export { SourceError, type SourceErrorCode } from './sources/source-error.js';
+export { confusionMatrix, type ConfusionMatrix, type LabelledPrediction } from './metrics/confusion-matrix.js';
+export { rocCurve, type RocCurve, type RocPoint } from './metrics/roc-curve.js';
+export { metricsAtThreshold, precisionRecallCurve, type PrCurve, type PrPoint, type ThresholdMetrics } from './metrics/precision-recall.js';
+export type { ScoredSample } from './metrics/scored-sample.js';
 export {
   DropPolicy,
   ModelState,

@@ -4,10 +4,12 @@
  */
 import { Command, Option } from 'commander';
 import { type GlobalOptions, reportError } from './cli-context.js';
+import { registerBatchCommand } from './commands/batch-command.js';
 import { registerHealthCommand } from './commands/health-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPredictCommand } from './commands/predict-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerStreamCommand } from './commands/stream-command.js';
 
 const program = new Command('sluice')
   .description('Sluice: stream frames and images to ONNX models over gRPC')
@@ -27,6 +29,8 @@ registerServeCommand(program);
 registerPredictCommand(program, globals);
 registerModelsCommand(program, globals);
 registerHealthCommand(program, globals);
+registerStreamCommand(program, globals);
+registerBatchCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

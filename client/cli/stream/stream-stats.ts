@@ -1,0 +1,129 @@
+/**
+ * Counters and latencies of a stream, kept as responses arrive: what the live status line shows
+ * and what the summary reports. Latencies go into an HDR histogram (microseconds, 3 significant
+ * digits), so percentiles cost the same after a million frames as after ten.
+ */
+import { status } from '@grpc/grpc-js';
+import * as hdr from 'hdr-histogram-js';
+import type { PredictResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+
+/** Latency percentiles in milliseconds. */
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Counts of a stream's frames. */
+export interface FrameCounts {
+  /** Frames sent to the server. */
+  readonly sent: number;
+  /** Responses received: predictions + dropped + errors. */
+  readonly answered: number;
+  readonly predictions: number;
+  /** Answered `dropped`: pushed out by a fresher frame (drop-oldest). */
+  readonly dropped: number;
+  readonly errors: number;
+  /** Frames of a live source skipped by the client to keep to `--fps`. */
+  readonly skipped: number;
+}
+
+/** Rate window for the live frames-per-second figure. */
+const RATE_WINDOW_MS = 2_000;
+const RING = 8192;
+
+export class StreamStats {
+  sent = 0;
+  skipped = 0;
+  #predictions = 0;
+  #dropped = 0;
+  #errors = 0;
+  readonly #errorsByCode = new Map<string, number>();
+  /** The first error answer, `CODE: message`, to explain a run where everything failed. */
+  firstError: string | undefined;
+  readonly #latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  readonly #started = performance.now();
+  #finished: number | undefined;
+  /** Times of recent predictions, for the live rate. */
+  readonly #recent = new Float64Array(RING);
+  #recentCount = 0;
+
+  /** Counts a response; `latencyMs` is from sending the frame to receiving its answer. */
+  record(response: Pick<PredictResponse, 'result'>, latencyMs: number): void {
+    const result = response.result;
+    if (result?.$case === 'prediction') {
+      this.#predictions++;
+      this.#latency.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+      this.#recent[this.#recentCount % RING] = performance.now();
+      this.#recentCount++;
+    } else if (result?.$case === 'dropped') {
+      this.#dropped++;
+    } else {
+      this.#errors++;
+      const code = result?.$case === 'error' ? (status[result.value.code] ?? String(result.value.code)) : 'EMPTY_RESPONSE';
+      this.#errorsByCode.set(code, (this.#errorsByCode.get(code) ?? 0) + 1);
+      this.firstError ??= result?.$case === 'error' ? `${code}: ${result.value.message}` : code;
+    }
+  }
+
+  /** Counts an item that failed before it could be sent (an unreadable file), as an error. */
+  recordLocalError(code: string, message: string): void {
+    this.#errors++;
+    this.#errorsByCode.set(code, (this.#errorsByCode.get(code) ?? 0) + 1);
+    this.firstError ??= `${code}: ${message}`;
+  }
+
+  /** Stops the clock. */
+  finish(): void {
+    this.#finished ??= performance.now();
+  }
+
+  get counts(): FrameCounts {
+    const answered = this.#predictions + this.#dropped + this.#errors;
+    return { sent: this.sent, answered, predictions: this.#predictions, dropped: this.#dropped, errors: this.#errors, skipped: this.skipped };
+  }
+
+  get errorsByCode(): Record<string, number> {
+    return Object.fromEntries([...this.#errorsByCode].sort((a, b) => b[1] - a[1]));
+  }
+
+  get elapsedMs(): number {
+    return (this.#finished ?? performance.now()) - this.#started;
+  }
+
+  /** Predictions per second over the whole run. */
+  get throughput(): number {
+    const seconds = this.elapsedMs / 1000;
+    return seconds > 0 ? this.#predictions / seconds : 0;
+  }
+
+  /** Predictions per second over the last two seconds (or since the start). */
+  get recentRate(): number {
+    const now = performance.now();
+    const from = Math.max(now - RATE_WINDOW_MS, this.#started);
+    const available = Math.min(this.#recentCount, RING);
+    let count = 0;
+    let oldest = now;
+    for (let k = 1; k <= available; k++) {
+      const t = this.#recent[(this.#recentCount - k) % RING] as number;
+      if (t < from) break;
+      count++;
+      oldest = t;
+    }
+    // A full ring shorter than the window: the rate over what it holds.
+    const span = count === available && available === RING ? now - oldest : now - from;
+    return span > 0 ? (count * 1000) / span : 0;
+  }
+
+  /** Latency percentiles of predictions, or undefined before the first one. */
+  latency(): LatencySummary | undefined {
+    const h = this.#latency;
+    if (h.totalCount === 0) return undefined;
+    const ms = (us: number): number => Math.round(us) / 1000;
+    // A percentile is reported as the top of its bucket, which can exceed the exact maximum.
+    const at = (p: number): number => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+    return { p50: at(50), p90: at(90), p99: at(99), max: ms(h.maxValue), mean: ms(h.mean) };
+  }
+}
