@@ -1,0 +1,32 @@
+/**
+ * Sluice's web bridge: its public surface. A Fastify app that relays the server's streams to
+ * browsers over WebSocket and serves the viewer.
+ */
+export { createBridge } from './create-bridge.js';
+export type { CreateBridgeOptions } from './create-bridge.js';
+export { startBridge } from './start-bridge.js';
+export type { RunningBridge, StartBridgeOptions } from './start-bridge.js';
+export { resolveBridgeConfig } from './bridge-config.js';
+export type { BridgeConfig, BridgeOptions } from './bridge-config.js';
+export { BridgeConfigError } from './bridge-config-error.js';
+export { DEFAULT_PUBLIC_DIR } from './package-root.js';
+export { PROTOCOL_VERSION, WS_ERROR_CODES } from './protocol/messages.js';
+export type {
+  ActivityCounters,
+  ClientMessage,
+  EndReason,
+  EndedMessage,
+  ErrorMessage,
+  HelloMessage,
+  ResultHeader,
+  ServerControlMessage,
+  SourceMessage,
+  SourceStartedMessage,
+  StopMessage,
+  WatchMessage,
+  WatchingMessage,
+  WsErrorCode,
+} from './protocol/messages.js';
+export { decodeResultFrame, encodeResultFrame } from './protocol/result-frame.js';
+export type { DecodedResult } from './protocol/result-frame.js';
+export type { PredictResponseJson } from './protocol/predict-response-json.js';

@@ -1,0 +1,152 @@
+/**
+ * The bridge's WebSocket protocol (`GET /ws`): the messages each side sends. Text messages are
+ * JSON control messages; binary messages are frames (client to bridge) and results (bridge to
+ * client, see `result-frame.ts`). Shared by the bridge and the viewer, so no Node or DOM types.
+ */
+import type { PredictResponseJson } from './predict-response-json.js';
+
+/** Version of this protocol, announced in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Codes of the `error` messages. Stable: clients switch on them, never on message text. After an
+ * error the socket stays open and usable.
+ */
+export const WS_ERROR_CODES = [
+  /** A text message that is not a JSON object. */
+  'BAD_JSON',
+  /** `type` missing or not one of watch, source, stop. */
+  'UNKNOWN_TYPE',
+  /** A known type with a missing or invalid field; the message names the field. */
+  'BAD_MESSAGE',
+  /** `source` names a model the server does not serve. */
+  'UNKNOWN_MODEL',
+  /** `source` names a model that takes tensors, not images. */
+  'NOT_AN_IMAGE_MODEL',
+  /** A binary frame over the bridge's `maxFrameBytes`; it is not forwarded. */
+  'FRAME_TOO_LARGE',
+  /** A binary frame while no source is started (before `source-started`, or after `stop`). */
+  'NO_SOURCE',
+  /** `watch` names no published stream. */
+  'SESSION_NOT_FOUND',
+  /** `source` asked to publish under a name another open stream holds. */
+  'PUBLISH_NAME_TAKEN',
+  /** The gRPC call to the Sluice server failed; `grpcCode` says how. */
+  'UPSTREAM_ERROR',
+] as const;
+
+export type WsErrorCode = (typeof WS_ERROR_CODES)[number];
+
+// Client to bridge.
+
+/** Follow a published stream (`StreamOptions.publish`), with a display JPEG of each item. */
+export interface WatchMessage {
+  readonly type: 'watch';
+  readonly session: string;
+  /** Widest display image wanted (default: the bridge's `watchMaxWidth`). */
+  readonly maxWidth?: number;
+}
+
+/** Become a live source: the binary frames that follow go to `model` on one Predict stream. */
+export interface SourceMessage {
+  readonly type: 'source';
+  readonly model: string;
+  /** The stream's window (`max_in_flight`): frames accepted and not yet answered. */
+  readonly window?: number;
+  /** Name to publish the stream under (default: `browser-` and random hex). */
+  readonly publish?: string;
+  /** A frame that has not started after this many milliseconds is answered DEADLINE_EXCEEDED. */
+  readonly itemTimeoutMs?: number;
+}
+
+/** Ends the current watch or source. */
+export interface StopMessage {
+  readonly type: 'stop';
+}
+
+export type ClientMessage = WatchMessage | SourceMessage | StopMessage;
+
+// Bridge to client (text).
+
+/** First message on every socket. */
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocol: number;
+  /** Largest frame the bridge forwards, in bytes. */
+  readonly maxFrameBytes: number;
+}
+
+/** A watch has started; results follow. */
+export interface WatchingMessage {
+  readonly type: 'watching';
+  readonly session: string;
+}
+
+/** A source is ready: send frames now. The n-th binary message after this one is frame `n` (id "n"). */
+export interface SourceStartedMessage {
+  readonly type: 'source-started';
+  /** The name the stream is published under; other clients can watch it. */
+  readonly session: string;
+  readonly model: string;
+  readonly window: number;
+}
+
+/** Why an activity ended. */
+export type EndReason =
+  /** The watched stream ended, or after `stop` every frame of the source was answered. */
+  | 'completed'
+  /** A watch ended by `stop`. */
+  | 'stopped'
+  /** A new watch or source replaced it; results still in flight are discarded. */
+  | 'replaced'
+  /** Its gRPC call failed; an `error` message said why. */
+  | 'failed';
+
+/** A watch or a source is over; no result of it follows. */
+export interface EndedMessage {
+  readonly type: 'ended';
+  readonly activity: 'watch' | 'source';
+  readonly session: string;
+  readonly reason: EndReason;
+  readonly counters: ActivityCounters;
+}
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: WsErrorCode;
+  readonly message: string;
+  /** The gRPC status code, for UPSTREAM_ERROR, SESSION_NOT_FOUND and PUBLISH_NAME_TAKEN. */
+  readonly grpcCode?: number;
+  /** Frame index, for errors about one frame. */
+  readonly frame?: number;
+}
+
+export type ServerControlMessage = HelloMessage | WatchingMessage | SourceStartedMessage | EndedMessage | ErrorMessage;
+
+/** Counts of one activity, so far. */
+export interface ActivityCounters {
+  /** Frames received from the client (sources only). */
+  readonly frames: number;
+  /** Results delivered to this socket. */
+  readonly results: number;
+  /** Frames the bridge could not forward because the gRPC stream was not draining; each was answered `dropped`. */
+  readonly framesDropped: number;
+  /** Results the bridge did not send because the socket was not draining. */
+  readonly resultsDropped: number;
+}
+
+// Bridge to client (binary): the header of a result.
+
+export interface ResultHeader {
+  readonly type: 'result';
+  readonly activity: 'watch' | 'source';
+  readonly session: string;
+  /** The server's response; coordinates are in the pixels of the image the item carried. */
+  readonly response: PredictResponseJson;
+  /** Size of the attached JPEG; 0 when there is none. */
+  readonly width: number;
+  readonly height: number;
+  /** Whether a JPEG follows the header (watch results; source results never carry one). */
+  readonly hasImage: boolean;
+  readonly counters: ActivityCounters;
+}

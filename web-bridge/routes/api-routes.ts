@@ -1,0 +1,37 @@
+/**
+ * JSON relays of the server's discovery calls: `GET /api/models` (ListModels) and
+ * `GET /api/sessions` (ListSessions). A failed call answers 502 with the gRPC status.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ListModelsResponse, ListSessionsResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import { type SluiceUpstream, isServiceError } from '../upstream/sluice-upstream.js';
+
+/** Body of a 502 from the API routes. */
+export interface UpstreamFailure {
+  readonly error: { readonly code: 'UPSTREAM_ERROR'; readonly grpcCode?: number; readonly message: string };
+}
+
+function upstreamFailure(reply: FastifyReply, err: unknown): UpstreamFailure {
+  reply.code(502);
+  if (isServiceError(err)) return { error: { code: 'UPSTREAM_ERROR', grpcCode: err.code, message: err.details } };
+  reply.log.error({ err }, 'upstream call failed');
+  return { error: { code: 'UPSTREAM_ERROR', message: 'the bridge could not reach the server' } };
+}
+
+export function registerApiRoutes(app: FastifyInstance, upstream: SluiceUpstream): void {
+  app.get('/api/models', async (_request, reply) => {
+    try {
+      // toJSON leaves empty lists out; clients always get the list.
+      return { models: [], ...(ListModelsResponse.toJSON(await upstream.listModels()) as object) };
+    } catch (err: unknown) {
+      return upstreamFailure(reply, err);
+    }
+  });
+  app.get('/api/sessions', async (_request, reply) => {
+    try {
+      return { sessions: [], ...(ListSessionsResponse.toJSON(await upstream.listSessions()) as object) };
+    } catch (err: unknown) {
+      return upstreamFailure(reply, err);
+    }
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * The bridge's side of gRPC: one channel to the Sluice server, the calls the bridge relays, and a
+ * `close()` that cancels every call still open.
+ */
+import {
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ServiceError,
+  type connectivityState,
+  credentials,
+  Metadata,
+} from '@grpc/grpc-js';
+import {
+  InferenceServiceClient,
+  type ListModelsResponse,
+  type ListSessionsResponse,
+  type PredictRequest,
+  type PredictResponse,
+  type WatchRequest,
+  type WatchResponse,
+} from '../../gen/ts/sluice/v1/inference_service.js';
+
+/** Options of `SluiceUpstream`. */
+export interface SluiceUpstreamOptions {
+  /** Largest message sent or received, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Milliseconds allowed for unary calls. */
+  readonly timeoutMs: number;
+}
+
+interface Cancellable {
+  cancel(): void;
+  once(event: 'status', listener: () => void): unknown;
+}
+
+export class SluiceUpstream {
+  /** The server address. */
+  readonly address: string;
+  readonly #stub: InferenceServiceClient;
+  readonly #timeoutMs: number;
+  readonly #open = new Set<Cancellable>();
+  #closed = false;
+
+  constructor(address: string, options: SluiceUpstreamOptions) {
+    this.address = address;
+    this.#timeoutMs = options.timeoutMs;
+    this.#stub = new InferenceServiceClient(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': options.maxMessageBytes,
+      'grpc.max_send_message_length': options.maxMessageBytes,
+    });
+  }
+
+  listModels(): Promise<ListModelsResponse> {
+    return new Promise((resolve, reject) => {
+      this.#stub.listModels({}, new Metadata(), { deadline: this.#deadline() }, (err, value) => (err === null ? resolve(value) : reject(err)));
+    });
+  }
+
+  listSessions(): Promise<ListSessionsResponse> {
+    return new Promise((resolve, reject) => {
+      this.#stub.listSessions({}, new Metadata(), { deadline: this.#deadline() }, (err, value) => (err === null ? resolve(value) : reject(err)));
+    });
+  }
+
+  /** Opens a Watch; the call is cancelled by `close()` if still open. */
+  watch(request: WatchRequest): ClientReadableStream<WatchResponse> {
+    return this.#track(this.#stub.watch(request));
+  }
+
+  /** Opens a Predict stream; the call is cancelled by `close()` if still open. */
+  predict(): ClientDuplexStream<PredictRequest, PredictResponse> {
+    return this.#track(this.#stub.predict());
+  }
+
+  /** The channel's state, without starting a connection. */
+  connectivity(): connectivityState {
+    return this.#stub.getChannel().getConnectivityState(false);
+  }
+
+  /** Calls still open. */
+  get openCalls(): number {
+    return this.#open.size;
+  }
+
+  /** Cancels every open call and closes the channel. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const call of this.#open) call.cancel();
+    this.#open.clear();
+    this.#stub.close();
+  }
+
+  #track<T extends Cancellable>(call: T): T {
+    if (this.#closed) {
+      call.cancel();
+      return call;
+    }
+    this.#open.add(call);
+    // grpc-js emits 'status' exactly once when a call ends, however it ends.
+    call.once('status', () => this.#open.delete(call));
+    return call;
+  }
+
+  #deadline(): Date {
+    return new Date(Date.now() + this.#timeoutMs);
+  }
+}
+
+/** True for errors that carry a gRPC status. */
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err;
+}

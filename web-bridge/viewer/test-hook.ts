@@ -1,0 +1,51 @@
+/**
+ * `window.__sluiceViewer`: live counters that browser tests (and curious users in the console)
+ * read. The frame canvas also carries `data-detections`, the detections drawn on it last.
+ */
+
+export interface ViewerTestHook {
+  connected: boolean;
+  mode: 'idle' | 'starting' | 'source' | 'watch';
+  session: string;
+  /** Result messages received. */
+  results: number;
+  /** Predictions drawn. */
+  predictions: number;
+  /** Results answered `dropped`, plus results the bridge reported it dropped. */
+  dropped: number;
+  /** Error results and error messages. */
+  errors: number;
+  lastError: string;
+  lastDetections: number;
+  maxDetections: number;
+  lastPoints: number;
+  framesSent: number;
+  /** Points in the live chart. */
+  chartLength: number;
+}
+
+declare global {
+  interface Window {
+    __sluiceViewer?: ViewerTestHook;
+  }
+}
+
+export function installTestHook(): ViewerTestHook {
+  const hook: ViewerTestHook = {
+    connected: false,
+    mode: 'idle',
+    session: '',
+    results: 0,
+    predictions: 0,
+    dropped: 0,
+    errors: 0,
+    lastError: '',
+    lastDetections: 0,
+    maxDetections: 0,
+    lastPoints: 0,
+    framesSent: 0,
+    chartLength: 0,
+  };
+  window.__sluiceViewer = hook;
+  return hook;
+}

@@ -1,0 +1,295 @@
+/**
+ * One client's WebSocket: reads its control messages and frames, runs at most one activity at a
+ * time (a watch or a source), and sends it results through a bounded `SocketSender`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { PredictResponse, type WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { BridgeConfig } from '../bridge-config.js';
+import type { PredictResponseJson } from '../protocol/predict-response-json.js';
+import { type ActivityCounters, type EndReason, type ErrorMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
+import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
+import { parseClientMessage } from './parse-client-message.js';
+import { SocketSender } from './socket-sender.js';
+import { SourceRelay } from './source-relay.js';
+import { upstreamErrorMessage } from './upstream-error.js';
+import { WatchRelay } from './watch-relay.js';
+
+/** Close code sent to every client when the bridge shuts down. */
+export const CLOSE_GOING_AWAY = 1001;
+
+interface Counters {
+  frames: number;
+  results: number;
+  framesDropped: number;
+  resultsDropped: number;
+}
+
+interface Starting {
+  readonly kind: 'starting';
+  readonly session: string;
+}
+
+interface Sourcing {
+  readonly kind: 'source';
+  readonly session: string;
+  readonly relay: SourceRelay;
+  readonly counters: Counters;
+  /** `stop` was received: frames are refused, answers still come. */
+  stopping: boolean;
+}
+
+interface Watching {
+  readonly kind: 'watch';
+  readonly session: string;
+  readonly relay: WatchRelay;
+  readonly counters: Counters;
+}
+
+type Activity = Starting | Sourcing | Watching;
+
+/** What a socket needs from the bridge. */
+export interface BridgeSocketDeps {
+  readonly config: BridgeConfig;
+  readonly upstream: SluiceUpstream;
+  readonly logger: FastifyBaseLogger;
+}
+
+function newCounters(): Counters {
+  return { frames: 0, results: 0, framesDropped: 0, resultsDropped: 0 };
+}
+
+function snapshot(counters: Counters): ActivityCounters {
+  return { ...counters };
+}
+
+export class BridgeSocket {
+  readonly #socket: WebSocket;
+  readonly #deps: BridgeSocketDeps;
+  readonly #sender: SocketSender;
+  readonly #log: FastifyBaseLogger;
+  #activity: Activity | undefined;
+  #closed = false;
+
+  constructor(socket: WebSocket, deps: BridgeSocketDeps) {
+    this.#socket = socket;
+    this.#deps = deps;
+    this.#log = deps.logger;
+    this.#sender = new SocketSender(socket, deps.config.maxSocketBufferBytes);
+    socket.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
+    socket.once('close', () => this.dispose());
+    this.#sender.control({ type: 'hello', protocol: PROTOCOL_VERSION, maxFrameBytes: deps.config.maxFrameBytes });
+  }
+
+  /** Cancels the current activity without telling the client (the socket is closing). Idempotent. */
+  dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancel(this.#activity);
+    this.#activity = undefined;
+  }
+
+  /** Cancels the activity and closes the socket with 1001; cuts it after `graceMs` if the client does not answer. */
+  shutdown(graceMs: number): void {
+    this.dispose();
+    if (this.#socket.readyState === this.#socket.CLOSED) return;
+    this.#socket.close(CLOSE_GOING_AWAY, 'bridge shutting down');
+    const timer = setTimeout(() => this.#socket.terminate(), graceMs);
+    timer.unref();
+    this.#socket.once('close', () => clearTimeout(timer));
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closed) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary) {
+      this.#onFrame(bytes);
+      return;
+    }
+    const parsed = parseClientMessage(bytes.toString('utf8'), this.#deps.config);
+    if (!parsed.ok) {
+      this.#error({ type: 'error', code: parsed.code, message: parsed.message });
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'watch':
+        this.#startWatch(message);
+        return;
+      case 'source':
+        this.#startSource(message).catch((err: unknown) => {
+          this.#log.error({ err }, 'source failed to start');
+          this.#activity = undefined;
+          this.#error({ type: 'error', code: 'UPSTREAM_ERROR', message: 'the bridge could not start the source' });
+        });
+        return;
+      case 'stop':
+        this.#stop();
+        return;
+    }
+  }
+
+  #error(message: ErrorMessage): void {
+    this.#log.debug({ code: message.code, grpcCode: message.grpcCode }, message.message);
+    this.#sender.control(message);
+  }
+
+  #onFrame(frame: Buffer): void {
+    const activity = this.#activity;
+    if (activity?.kind !== 'source' || activity.stopping) {
+      this.#error({
+        type: 'error',
+        code: 'NO_SOURCE',
+        message: activity?.kind === 'starting' ? 'the source is not ready yet: wait for "source-started" before sending frames' : 'no source is active: send {"type":"source","model":...} and wait for "source-started" before sending frames',
+      });
+      return;
+    }
+    const { counters, relay } = activity;
+    const index = counters.frames++;
+    const { maxFrameBytes } = this.#deps.config;
+    if (frame.byteLength > maxFrameBytes) {
+      this.#error({ type: 'error', code: 'FRAME_TOO_LARGE', message: `frame ${index} has ${frame.byteLength} bytes; the bridge forwards at most ${maxFrameBytes}`, frame: index });
+      return;
+    }
+    if (!relay.push(index, frame)) {
+      // Answered like a frame the server dropped, so every forwarded-or-not frame gets one answer.
+      counters.framesDropped++;
+      this.#sendResult(activity, { id: String(index), model: relay.options.model, dropped: {} });
+    }
+  }
+
+  #sendResult(activity: Sourcing | Watching, response: PredictResponseJson, item?: WatchResponse): void {
+    const { counters } = activity;
+    const image = item !== undefined && item.jpeg.byteLength > 0 ? item.jpeg : undefined;
+    const sent = this.#sender.result(
+      {
+        type: 'result',
+        activity: activity.kind,
+        session: activity.session,
+        response,
+        width: image === undefined ? 0 : (item?.width ?? 0),
+        height: image === undefined ? 0 : (item?.height ?? 0),
+        hasImage: image !== undefined,
+        counters: { ...snapshot(counters), results: counters.results + 1 },
+      },
+      image,
+    );
+    if (sent) counters.results++;
+    else counters.resultsDropped++;
+  }
+
+  /** Ends the current activity, telling the client why (unless it never reached it). */
+  #replace(reason: EndReason): void {
+    const activity = this.#activity;
+    if (activity === undefined) return;
+    this.#cancel(activity);
+    this.#activity = undefined;
+    this.#ended(activity, reason);
+  }
+
+  #cancel(activity: Activity | undefined): void {
+    if (activity?.kind === 'source' || activity?.kind === 'watch') activity.relay.cancel();
+  }
+
+  #ended(activity: Activity, reason: EndReason): void {
+    const counters = activity.kind === 'starting' ? newCounters() : activity.counters;
+    const kind = activity.kind === 'starting' ? 'source' : activity.kind;
+    this.#log.info({ activity: kind, session: activity.session, reason, ...counters }, 'activity ended');
+    this.#sender.control({ type: 'ended', activity: kind, session: activity.session, reason, counters: snapshot(counters) });
+  }
+
+  #startWatch(message: WatchMessage): void {
+    this.#replace('replaced');
+    const counters = newCounters();
+    const request = { session: message.session, maxWidth: message.maxWidth ?? this.#deps.config.watchMaxWidth };
+    const activity: Watching = {
+      kind: 'watch',
+      session: message.session,
+      counters,
+      relay: new WatchRelay(this.#deps.upstream, request, {
+        onItem: (item) => {
+          if (this.#activity !== activity) return;
+          this.#sendResult(activity, PredictResponse.toJSON(item.response ?? PredictResponse.fromPartial({})) as PredictResponseJson, item);
+        },
+        onEnd: (error) => {
+          if (this.#activity !== activity) return;
+          this.#activity = undefined;
+          if (error !== undefined) this.#error(upstreamErrorMessage(error, 'watch'));
+          this.#ended(activity, error === undefined ? 'completed' : 'failed');
+        },
+      }),
+    };
+    this.#activity = activity;
+    this.#log.info({ session: message.session }, 'watch started');
+    this.#sender.control({ type: 'watching', session: message.session });
+  }
+
+  async #startSource(message: SourceMessage): Promise<void> {
+    this.#replace('replaced');
+    const { config, upstream } = this.#deps;
+    const session = message.publish ?? `browser-${randomBytes(4).toString('hex')}`;
+    const starting: Starting = { kind: 'starting', session };
+    this.#activity = starting;
+    let models;
+    try {
+      models = (await upstream.listModels()).models;
+    } catch (err: unknown) {
+      if (this.#activity !== starting) return;
+      this.#activity = undefined;
+      this.#error(upstreamErrorMessage(err, 'list-models'));
+      return;
+    }
+    // A stop, a new activity or the socket's close came while the models were listed.
+    if (this.#activity !== starting) return;
+    const model = models.find((m) => m.name === message.model);
+    if (model === undefined || !model.acceptsImages) {
+      this.#activity = undefined;
+      const served = models.filter((m) => m.acceptsImages).map((m) => m.name).join(', ');
+      this.#error(
+        model === undefined
+          ? { type: 'error', code: 'UNKNOWN_MODEL', message: `the server has no model ${JSON.stringify(message.model)}; image models: ${served}` }
+          : { type: 'error', code: 'NOT_AN_IMAGE_MODEL', message: `model ${JSON.stringify(message.model)} takes tensors, not images; image models: ${served}` },
+      );
+      return;
+    }
+    const window = message.window ?? config.defaultWindow;
+    const counters = newCounters();
+    const activity: Sourcing = {
+      kind: 'source',
+      session,
+      counters,
+      stopping: false,
+      relay: new SourceRelay(
+        upstream,
+        { model: model.name, window, publish: session, itemTimeoutMs: message.itemTimeoutMs ?? 0 },
+        {
+          onResponse: (response) => {
+            if (this.#activity === activity) this.#sendResult(activity, PredictResponse.toJSON(response) as PredictResponseJson);
+          },
+          onEnd: (error) => {
+            if (this.#activity !== activity) return;
+            this.#activity = undefined;
+            if (error !== undefined) this.#error(upstreamErrorMessage(error, 'source'));
+            this.#ended(activity, error === undefined ? 'completed' : 'failed');
+          },
+        },
+      ),
+    };
+    this.#activity = activity;
+    this.#log.info({ session, model: model.name, window }, 'source started');
+    this.#sender.control({ type: 'source-started', session, model: model.name, window });
+  }
+
+  #stop(): void {
+    const activity = this.#activity;
+    if (activity === undefined) return;
+    if (activity.kind === 'source') {
+      // Graceful: frames already forwarded are answered, then `ended` says completed.
+      activity.stopping = true;
+      activity.relay.stop();
+      return;
+    }
+    this.#replace('stopped');
+  }
+}
