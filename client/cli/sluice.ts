@@ -10,6 +10,7 @@ import { registerModelsCommand } from './commands/models-command.js';
 import { registerPredictCommand } from './commands/predict-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStreamCommand } from './commands/stream-command.js';
+import { registerUpCommand } from './commands/up-command.js';
 
 const program = new Command('sluice')
   .description('Sluice: stream frames and images to ONNX models over gRPC')
@@ -25,6 +26,7 @@ const globals = (): GlobalOptions => {
   return { server: options.server, timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000, verbose: options.verbose === true };
 };
 
+registerUpCommand(program);
 registerServeCommand(program);
 registerPredictCommand(program, globals);
 registerModelsCommand(program, globals);

@@ -194,7 +194,10 @@ export class ModelRunner {
       try {
         const views = new Map<string, OutputTensor>();
         const tensors: Tensor[] = [];
-        const wantTensors = returnTensors[item.index] === true || this.#spec.config.postprocessor === undefined;
+        // Postprocessors read one image's outputs; an item of several rows (a batch made by the
+        // client) gets its tensors instead, to split and interpret itself.
+        const postprocessor = item.rows > 1 ? undefined : this.#spec.config.postprocessor;
+        const wantTensors = returnTensors[item.index] === true || postprocessor === undefined;
         for (const name of this.#outputNames) {
           const output = outputs[name];
           if (output === undefined) throw new SluiceError('INTERNAL', `model ${this.#spec.config.name} produced no output ${name}`);
@@ -207,7 +210,7 @@ export class ModelRunner {
         }
         const prediction: Prediction = {
           ...Prediction.fromPartial({}),
-          ...postprocess(this.#spec.config.postprocessor, views, {
+          ...postprocess(postprocessor, views, {
             labels: this.#spec.labels,
             outputNames: this.#outputNames,
             geometry: item.geometry,

@@ -102,7 +102,6 @@ test('sluice stream', async (t) => {
 
   await t.test(
     '--client-batch 3: frames stacked into tensor requests and split back per frame',
-    { todo: 'the server runs the classification postprocessor on a multi-row tensor item as if it were one image, and answers INTERNAL' },
     async () => {
       const images = join(dir, 'images');
       const out = join(dir, 'batched3.jsonl');
