@@ -22,7 +22,7 @@ import {
   type PredictResponse,
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
-import type { LoadedModel } from '../repository/load-model.js';
+import { type LoadedModel, protoFieldName } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelControl } from '../control/model-control.js';
@@ -50,7 +50,6 @@ export interface InferenceServiceDeps {
   readonly accepting: () => boolean;
 }
 
-const postprocessorKind = (kind: string | undefined): string => (kind === undefined ? '' : kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 
 let nextStreamId = 0;
 
@@ -60,7 +59,7 @@ function summary(m: LoadedModel): ModelSummary {
     description: m.config.description,
     state: ModelState.MODEL_STATE_READY,
     acceptsImages: m.imageInput !== undefined,
-    postprocessor: m.pipeline !== undefined ? 'ocr_pipeline' : postprocessorKind(m.config.postprocessor?.kind?.$case),
+    postprocessor: m.pipeline !== undefined ? 'ocr_pipeline' : protoFieldName(m.config.postprocessor?.kind?.$case ?? ''),
     maxBatchSize: m.config.maxBatchSize,
   };
 }

@@ -118,7 +118,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   }
   const kind = declared.postprocessor?.kind;
   if (kind !== undefined && kind.value.output !== '' && !outputs.some((o) => o.name === kind.value.output)) {
-    fail(`postprocessor.${snake(kind.$case)}.output`, `names ${JSON.stringify(kind.value.output)}, which is not an output of the model (${outputs.map((o) => o.name).join(', ')})`);
+    fail(`postprocessor.${protoFieldName(kind.$case)}.output`, `names ${JSON.stringify(kind.value.output)}, which is not an output of the model (${outputs.map((o) => o.name).join(', ')})`);
   }
   const config: ModelConfig = { ...declared, name: folderName, file, inputs: [...inputs], outputs: [...outputs], labels: [...labels], labelsFile: declared.labelsFile };
   return { name: folderName, config, spec: { config, modelPath, labels }, imageInput, pipeline: undefined };
@@ -156,6 +156,7 @@ function reconcile(
   return declared;
 }
 
-function snake(name: string): string {
+/** A generated camelCase field or oneof case as the proto spells it: `textDetection` -> `text_detection`. */
+export function protoFieldName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }

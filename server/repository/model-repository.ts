@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
 import type { ModelSpec } from '../worker/task.js';
-import { type LoadedModel, MODEL_CONFIG_FILE, loadModel } from './load-model.js';
+import { type LoadedModel, MODEL_CONFIG_FILE, loadModel, protoFieldName } from './load-model.js';
 
 /** The models a server serves, by name. */
 export class ModelRepository {
@@ -93,7 +93,7 @@ export class ModelRepository {
       const model = this.#models.get(stage);
       if (model === undefined) throw new SluiceError('INVALID_CONFIG', `${where} names ${JSON.stringify(stage)}, which is not in the repository`);
       if (model.spec === undefined || model.imageInput === undefined || model.config.postprocessor?.kind?.$case !== postprocessor) {
-        throw new SluiceError('INVALID_CONFIG', `${where} names ${stage}, which must be an image model with the ${postprocessor.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} postprocessor`);
+        throw new SluiceError('INVALID_CONFIG', `${where} names ${stage}, which must be an image model with the ${protoFieldName(postprocessor)} postprocessor`);
       }
     }
   }
