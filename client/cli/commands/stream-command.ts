@@ -27,6 +27,7 @@ interface StreamFlags {
   dropPolicy: string;
   window: string;
   itemTimeout?: string;
+  publish?: string;
   clientBatch?: string;
   limit?: string;
   out?: string;
@@ -50,6 +51,7 @@ export function registerStreamCommand(program: Command, globals: () => GlobalOpt
     .addOption(new Option('--drop-policy <policy>', 'when the window is full: wait (none), or drop the oldest waiting frame for the new one (live sources)').choices(DROP_POLICIES).default('none'))
     .option('--window <n>', 'frames in flight, sent and not yet answered; the client keeps to it too unless dropping', '16')
     .option('--item-timeout <ms>', 'answer a frame DEADLINE_EXCEEDED when it waits longer than this to start')
+    .option('--publish <name>', 'publish the stream under this name, for the viewer and other watchers (ListSessions, Watch)')
     .option('--client-batch <n>', 'stack N frames into one float32 tensor request, preprocessed here (fixed-size classification or tensor models only; compare with the server\'s own batching)')
     .option('-n, --limit <frames>', 'stop after this many frames')
     .option('-o, --out <file>', 'write one JSON line per answer (id, frame, model, prediction/error/dropped, timings, latencyMs); - for stdout')
@@ -89,6 +91,7 @@ Examples:
           maxInFlight: window,
           ...(dropPolicy === 'drop-oldest' ? { dropPolicy: DropPolicy.DROP_POLICY_DROP_OLDEST } : {}),
           ...(itemTimeout === undefined ? {} : { itemTimeoutMs: itemTimeout }),
+          ...(flags.publish === undefined ? {} : { publish: flags.publish }),
         };
         const stats = new StreamStats();
         const interrupt = onInterrupt();

@@ -26,7 +26,7 @@ interface Line {
 const FRAMES = 20;
 
 test('sluice stream', async (t) => {
-  const { address } = await startTestServer(t);
+  const { address, client } = await startTestServer(t);
   const dir = await mkdtemp(join(tmpdir(), 'sluice-stream-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const video = join(dir, 'clip.mp4');
@@ -122,6 +122,21 @@ test('sluice stream', async (t) => {
     const lines = jsonLines<Line>(await readFile(out, 'utf8'));
     assert.equal(lines.length, 6);
     for (const line of lines) assert.ok((line.prediction?.detections?.length ?? 0) >= 1, JSON.stringify(line));
+  });
+
+  await t.test('--publish: a watcher sees the stream live, with display images', async () => {
+    const running = run('synthetic:320x180@8', '-m', 'tiny-cnn', '--limit', '16', '--publish', 'cli-cam', '--json');
+    let sessions: string[] = [];
+    for (let i = 0; i < 100 && !sessions.includes('cli-cam'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      sessions = (await client.listSessions()).sessions.map((s) => s.name);
+    }
+    assert.ok(sessions.includes('cli-cam'), 'the stream is listed while it runs');
+    const images: number[] = [];
+    for await (const event of client.watch('cli-cam', { maxWidth: 160 })) if (event.jpeg.length > 0) images.push(event.width);
+    assert.ok(images.length >= 3, `watched ${images.length} frames with images`);
+    assert.ok(images.every((w) => w === 160));
+    assert.equal((await running).code, 0);
   });
 
   await t.test('drop-oldest with a small window: dropped answers are counted', async () => {
