@@ -159,7 +159,7 @@ function progressBar(): cliProgress.SingleBar {
 async function classifierConfig(pending: Promise<{ config?: ModelConfig | undefined }>, flags: BatchFlags): Promise<ModelConfig> {
   const { config } = await pending;
   if (config === undefined) throw new CliError(`the server returned no configuration for model ${flags.model}`);
-  if (config.preprocessing === undefined) throw new CliError(`model ${flags.model} takes tensors (${config.inputs.map((i) => i.name).join(', ')}), not images`);
+  if (config.preprocessing === undefined && config.pipeline === undefined) throw new CliError(`model ${flags.model} takes tensors (${config.inputs.map((i) => i.name).join(', ')}), not images`);
   const kind = config.postprocessor?.kind?.$case;
   if ((flags.labels !== undefined || flags.positive !== undefined) && kind !== 'classification') {
     throw new CliError(`--labels and --positive need a classification model; ${flags.model} answers with ${kind ?? 'tensors'}`);

@@ -141,11 +141,11 @@ Examples:
     });
 }
 
-/** The model's configuration; fails unless it takes images. */
+/** The model's configuration; fails unless it takes images (preprocessing, or a pipeline). */
 async function imageModel(client: SluiceClient, name: string, timeoutMs: number): Promise<ModelConfig> {
   const { config } = await client.getModel(name, { timeoutMs });
   if (config === undefined) throw new CliError(`the server returned no configuration for model ${name}`);
-  if (config.preprocessing === undefined) {
+  if (config.preprocessing === undefined && config.pipeline === undefined) {
     throw new CliError(`model ${name} takes tensors (${config.inputs.map((i) => i.name).join(', ')}), not images`);
   }
   return config;

@@ -124,6 +124,18 @@ test('sluice stream', async (t) => {
     for (const line of lines) assert.ok((line.prediction?.detections?.length ?? 0) >= 1, JSON.stringify(line));
   });
 
+  await t.test('synthetic frames through the ocr pipeline: the moving line is read', async () => {
+    const out = join(dir, 'ocr.jsonl');
+    const result = await run('synthetic:640x360@30', '-m', 'ocr', '--limit', '3', '--fps', 'max', '--out', out);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = jsonLines<Line>(await readFile(out, 'utf8'));
+    assert.equal(lines.length, 3);
+    for (const line of lines) {
+      const texts = (line.prediction?.detections ?? []).map((d) => (d as { text?: string }).text ?? '');
+      assert.ok(texts.some((text) => /Sluice\s*frame/.test(text)), JSON.stringify(texts));
+    }
+  });
+
   await t.test('--publish: a watcher sees the stream live, with display images', async () => {
     const running = run('synthetic:320x180@8', '-m', 'tiny-cnn', '--limit', '16', '--publish', 'cli-cam', '--json');
     let sessions: string[] = [];
