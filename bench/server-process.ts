@@ -1,0 +1,58 @@
+/**
+ * A Sluice server in its own process, started from the compiled CLI exactly as users run it,
+ * optionally under node's CPU profiler.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, type ServingChild, spawnServing, stopChild } from './child-process.js';
+
+/** Options of `startSluice`. */
+export interface SluiceProcessOptions {
+  /** Model repository folder. */
+  readonly modelsDir: string;
+  readonly workers?: number;
+  readonly threads?: number;
+  /** When set, the server runs with `--cpu-prof` and writes its profiles (one per thread) here. */
+  readonly cpuProfileDir?: string;
+}
+
+/** A running `sluice serve`. */
+export interface SluiceProcess {
+  readonly pid: number;
+  /** `127.0.0.1:<port>`. */
+  readonly address: string;
+  /** Stops the server gracefully (SIGTERM: it drains, then exits) and waits for it. */
+  stop(): Promise<void>;
+}
+
+/** The compiled CLI; `npm run bench` compiles before it runs. */
+export const SLUICE_CLI = join(REPO_ROOT, 'dist', 'client', 'cli', 'sluice.js');
+
+/** Starts `sluice serve` on a free port and resolves once it serves. */
+export async function startSluice(options: SluiceProcessOptions): Promise<SluiceProcess> {
+  const nodeFlags: string[] = [];
+  if (options.cpuProfileDir !== undefined) {
+    mkdirSync(options.cpuProfileDir, { recursive: true });
+    nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  }
+  const serving: ServingChild = await spawnServing({
+    args: [
+      ...nodeFlags,
+      SLUICE_CLI,
+      'serve',
+      ...['--host', '127.0.0.1', '--port', '0', '--models', options.modelsDir],
+      ...['--workers', String(options.workers ?? 2), '--threads', String(options.threads ?? 1), '--log-level', 'info'],
+      // Metrics stay on, as shipped, but on a free port: several servers run side by side.
+      ...['--metrics-port', '0'],
+    ],
+    portOf: (entry) => (entry.msg === 'sluice is serving' && typeof entry.port === 'number' ? entry.port : undefined),
+  });
+  return {
+    pid: serving.pid,
+    address: `127.0.0.1:${serving.port}`,
+    stop: async () => {
+      const code = await stopChild(serving.child, serving.exited);
+      if (code !== 0) throw new Error(`sluice serve exited with ${code}`);
+    },
+  };
+}
