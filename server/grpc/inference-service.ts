@@ -52,6 +52,7 @@ export interface InferenceServiceDeps {
 
 
 let nextStreamId = 0;
+let nextRequestId = 0;
 
 function summary(m: LoadedModel): ModelSummary {
   return {
@@ -90,9 +91,13 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     predictOne(call: ServerUnaryCall<PredictRequest, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
       const request = call.request;
       deps.metrics.countRequest('PredictOne');
+      const requestLogger = logger.child({ request: ++nextRequestId, model: request.model });
+      // The item's error becomes the call's status; errorResponse maps it (and logs it) once.
       const failItem = (err: unknown): void => {
-        deps.metrics.recordResponse(errorResponse(request.id, request.model, 0, err, logger));
-        fail(callback, err);
+        const response = errorResponse(request.id, request.model, 0, err, requestLogger);
+        deps.metrics.recordResponse(response);
+        const error = response.result?.$case === 'error' ? response.result.value : { code: status.INTERNAL, message: 'internal error' };
+        callback({ code: error.code, details: error.message, metadata: new Metadata() });
       };
       if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
       const loaded = repository.get(request.model);
@@ -111,7 +116,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       const options = { returnTensors: request.returnTensors, signal: abort.signal, deadline: deadlineAt };
       void router.submit(loaded, prepared, options).outcome.then((outcome) => {
         if (!outcome.ok) return failItem(outcome.error);
-        const response = toResponse(request.id, loaded.name, 0, outcome, logger, usesFloatData(request));
+        const response = toResponse(request.id, loaded.name, 0, outcome, requestLogger, usesFloatData(request));
         deps.metrics.recordResponse(response);
         return callback(null, response);
       });
