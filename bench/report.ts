@@ -2,6 +2,7 @@
  * Renders a run as Markdown tables (readable in a terminal, pasteable into the README): every
  * scenario, live mode, the ratios, the targets and the profiles of missed targets.
  */
+import type { OcrResult } from './ocr-scenario.js';
 import type { LatencySummary } from './latency.js';
 import type { LiveResult } from './live-load.js';
 import { layoutName } from './raw-onnx.js';
@@ -175,7 +176,13 @@ export function formatReport(results: BenchResults): string {
     ratioTable(results.ratios),
     targetTable(results.targets),
   ];
+  if (results.ocr !== undefined) sections.push(ocrLine(results.ocr));
   if (results.profiles.length > 0) sections.push(`CPU profiles of the scenarios behind missed targets (self time, % of busy time):\n\n${profileText(results.profiles)}`);
   sections.push(`${results.seconds.toFixed(0)} s in all`);
   return `${sections.join('\n\n')}\n`;
+}
+
+function ocrLine(ocr: OcrResult): string {
+  const r = ocr.result;
+  return `OCR pipeline (ocr: detector, orientation, recogniser), synthetic ${ocr.frameSize} frames of moving text, one stream, window ${ocr.window}: ${r.itemsPerSec.toFixed(1)} frames/s, latency p50 ${r.latency.p50Ms.toFixed(0)} ms, p99 ${r.latency.p99Ms.toFixed(0)} ms, ${r.errors} errors, ${ocr.linesPerFrame.toFixed(1)} lines read per frame`;
 }

@@ -1,6 +1,7 @@
 /**
  * The shape of one benchmark run, as written to `bench/results/<time>.json`.
  */
+import type { OcrResult } from './ocr-scenario.js';
 import type { ModelLabel } from './bench-models.js';
 import type { ThreadProfile } from './cpu-profile.js';
 import type { EchoResult } from './echo-service.js';
@@ -97,4 +98,6 @@ export interface BenchResults {
   readonly ratios: readonly ModelRatios[];
   readonly targets: readonly TargetResult[];
   readonly profiles: readonly ProfileResult[];
+  /** The OCR pipeline on rendered frames of moving text; absent when `--models` left it out. */
+  readonly ocr?: OcrResult | undefined;
 }
