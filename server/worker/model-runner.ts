@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Prediction } from '../../gen/ts/sluice/v1/inference_service.js';
+import { PixelFormat } from '../../gen/ts/sluice/v1/image.js';
 import { Layout } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Tensor } from '../../gen/ts/sluice/v1/tensor.js';
 import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
@@ -85,10 +86,20 @@ export class ModelRunner {
     const { items, returnTensors, cropHeights, thumbnailWidths } = task;
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: PreparedItem[] = [];
+    // Images that will also be cut into crops are decoded once, here, and everything else about
+    // the item (preprocessing, crops, the thumbnail) works from those pixels.
+    const decoded = new Map<number, ImageData>();
     for (let index = 0; index < items.length; index++) {
       const start = performance.now();
       try {
-        prepared.push(await this.#prepare(index, items[index] as ItemInput, start));
+        let input = items[index] as ItemInput;
+        if ((cropHeights[index] ?? 0) > 0 && input.kind === 'image') {
+          const rgb = await decodeRgb(input.image, { maxImagePixels: this.#maxImagePixels });
+          const image: ImageData = { data: rgb.data, width: rgb.width, height: rgb.height, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB8 };
+          decoded.set(index, image);
+          input = { kind: 'image', image };
+        }
+        prepared.push(await this.#prepare(index, input, start));
       } catch (err: unknown) {
         results[index] = { ok: false, ...toErrorData(err), timings: { preprocessUs: microsSince(start), inferenceUs: 0, postprocessUs: 0 } };
       }
@@ -97,24 +108,24 @@ export class ModelRunner {
       await this.#runBatch(batch, returnTensors, results);
     }
     for (let index = 0; index < items.length; index++) {
-      const height = cropHeights[index] ?? 0;
       const input = items[index] as ItemInput;
+      if (input.kind !== 'image') continue;
+      const pixels = decoded.get(index);
       const result = results[index];
-      if (height > 0 && input.kind === 'image' && result?.ok === true) results[index] = await this.#withCrops(result, input.image, height);
+      if (pixels !== undefined && result?.ok === true) results[index] = this.#withCrops(result, pixels, cropHeights[index] ?? 0);
       const thumbnailWidth = thumbnailWidths[index] ?? 0;
       const done = results[index];
-      if (thumbnailWidth > 0 && input.kind === 'image' && done?.ok === true) {
-        results[index] = { ...done, thumbnail: await makeThumbnail(input.image, thumbnailWidth, this.#maxImagePixels) };
+      if (thumbnailWidth > 0 && done?.ok === true) {
+        results[index] = { ...done, thumbnail: await makeThumbnail(pixels ?? input.image, thumbnailWidth, this.#maxImagePixels) };
       }
     }
     return results;
   }
 
-  /** Adds RGB8 crops of the item's detections, cut from the original image. */
-  async #withCrops(result: ItemResult & { ok: true }, image: ImageData, height: number): Promise<ItemResult> {
+  /** Adds RGB8 crops of the item's detections, cut from the item's decoded pixels. */
+  #withCrops(result: ItemResult & { ok: true }, pixels: ImageData, height: number): ItemResult {
     const start = performance.now();
-    const quads = result.prediction.detections.map((d) => d.polygon);
-    const crops = quads.length === 0 ? [] : cropRegions(await decodeRgb(image, { maxImagePixels: this.#maxImagePixels }), quads, height);
+    const crops = cropRegions(pixels, result.prediction.detections.map((d) => d.polygon), height);
     const timings = { ...result.timings, postprocessUs: result.timings.postprocessUs + microsSince(start) };
     return { ...result, timings, crops };
   }
