@@ -42,7 +42,7 @@ export class ModelControl {
   #queue: Promise<unknown> = Promise.resolve();
   #poller: NodeJS.Timeout | undefined;
   #fingerprints = new Map<string, string>();
-  #busy = false;
+  #polling = false;
 
   constructor(deps: ModelControlDeps) {
     this.#deps = deps;
@@ -107,8 +107,9 @@ export class ModelControl {
   }
 
   async #poll(): Promise<void> {
-    // A poll that finds a change applies it through `load`; while one runs, skip this tick.
-    if (this.#busy) return;
+    // A poll awaits file checks and changes; a tick that comes meanwhile is skipped.
+    if (this.#polling) return;
+    this.#polling = true;
     try {
       const folders = new Set(await this.#deps.repository.folders());
       for (const name of folders) {
@@ -122,6 +123,8 @@ export class ModelControl {
       }
     } catch (err: unknown) {
       this.#logger.error({ err }, 'repository poll failed');
+    } finally {
+      this.#polling = false;
     }
   }
 
@@ -151,14 +154,7 @@ export class ModelControl {
   }
 
   #serially<T>(change: () => Promise<T>): Promise<T> {
-    const run = this.#queue.catch(() => undefined).then(async () => {
-      this.#busy = true;
-      try {
-        return await change();
-      } finally {
-        this.#busy = false;
-      }
-    });
+    const run = this.#queue.catch(() => undefined).then(change);
     this.#queue = run;
     return run;
   }

@@ -2,6 +2,7 @@
  * The `sluice.v1.InferenceService` handlers. Each one is thin: streams go to a StreamSession,
  * unary calls straight to the scheduler, model questions to the repository.
  */
+import { setMaxListeners } from 'node:events';
 import { type ServerUnaryCall, type sendUnaryData, Metadata, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
@@ -100,16 +101,18 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         callback({ code: error.code, details: error.message, metadata: new Metadata() });
       };
       if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
-      const loaded = repository.get(request.model);
       if (request.model === '') return failItem(new SluiceError('INVALID_INPUT', 'model is required'));
-      if (loaded === undefined) return failItem(new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(request.model)} is not in the repository`));
+      let loaded;
       let prepared;
       try {
+        loaded = repository.require(request.model);
         prepared = prepareInput(request, loaded);
       } catch (err: unknown) {
         return failItem(err);
       }
       const abort = new AbortController();
+      // A pipeline item listens on this signal once per stage item (one per text box and stage).
+      setMaxListeners(0, abort.signal);
       call.once('cancelled', () => abort.abort());
       const deadline = call.getDeadline();
       const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
@@ -160,9 +163,11 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     },
 
     getModel(call: ServerUnaryCall<GetModelRequest, GetModelResponse>, callback: sendUnaryData<GetModelResponse>): void {
-      const loaded = repository.get(call.request.name);
-      if (loaded === undefined) return fail(callback, new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(call.request.name)} is not in the repository`));
-      return callback(null, { config: loaded.config, state: ModelState.MODEL_STATE_READY });
+      try {
+        return callback(null, { config: repository.require(call.request.name).config, state: ModelState.MODEL_STATE_READY });
+      } catch (err: unknown) {
+        return fail(callback, err);
+      }
     },
   };
 }

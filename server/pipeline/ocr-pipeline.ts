@@ -4,17 +4,15 @@
  * stage is an ordinary item for the scheduler, so crops of many frames and streams batch together
  * in the classifier and the recogniser.
  */
-import { performance } from 'node:perf_hooks';
 import type { Detection, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { OcrPipeline as OcrStages } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import type { ItemOutcome, PreparedInput, ScheduledItem, SubmitOptions } from '../scheduler/work-item.js';
+import { type ItemOutcome, type PreparedInput, type ScheduledItem, type SubmitOptions, now } from '../scheduler/work-item.js';
 import type { ImageData } from '../worker/task.js';
 
 const DEFAULT_CROP_HEIGHT = 48;
 const DEFAULT_ROTATE_THRESHOLD = 0.9;
 
-const now = (): number => performance.timeOrigin + performance.now();
 
 function cropInput(crop: ImageData, rotate180: boolean): PreparedInput {
   return { input: { kind: 'image', image: { ...crop, rotate180 } }, rows: 1, transfer: [crop.data.buffer as ArrayBuffer] };
@@ -23,6 +21,11 @@ function cropInput(crop: ImageData, rotate180: boolean): PreparedInput {
 /** Copies a crop so that one copy can move to the classifier while the other waits for the recogniser. */
 function copyOf(crop: ImageData): ImageData {
   return { ...crop, data: crop.data.slice() };
+}
+
+/** The first stage outcome that means the whole item must stop: cancelled, or out of time. */
+function firstStopped(outcomes: readonly ItemOutcome[]): ItemOutcome | undefined {
+  return outcomes.find((o) => !o.ok && (o.error.code === 'CANCELLED' || o.error.code === 'DEADLINE_EXCEEDED'));
 }
 
 export class OcrPipeline {
@@ -51,7 +54,7 @@ export class OcrPipeline {
     const reads = await Promise.all(
       crops.map((crop, i) => this.#scheduler.submit(this.#stages.recognizer, cropInput(crop, orientations[i]?.turned === true), stageOptions).outcome),
     );
-    const stopped = reads.find((r) => !r.ok && (r.error.code === 'CANCELLED' || r.error.code === 'DEADLINE_EXCEEDED'));
+    const stopped = firstStopped(reads);
     if (stopped !== undefined) return stopped;
 
     const detections: Detection[] = found.prediction.detections.map((d, i) => {
@@ -80,7 +83,7 @@ export class OcrPipeline {
     if (this.#stages.classifier === '') return crops.map(() => ({ label: '0', turned: false, outcome: undefined }));
     const threshold = this.#stages.rotateThreshold ?? DEFAULT_ROTATE_THRESHOLD;
     const outcomes = await Promise.all(crops.map((crop) => this.#scheduler.submit(this.#stages.classifier, cropInput(copyOf(crop), false), options).outcome));
-    const stopped = outcomes.find((o) => !o.ok && (o.error.code === 'CANCELLED' || o.error.code === 'DEADLINE_EXCEEDED'));
+    const stopped = firstStopped(outcomes);
     if (stopped !== undefined) return stopped;
     return outcomes.map((outcome) => {
       const top = outcome.ok ? outcome.prediction.classes[0] : undefined;

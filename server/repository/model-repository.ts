@@ -103,6 +103,13 @@ export class ModelRepository {
     return this.#models.get(name);
   }
 
+  /** The model called `name`; MODEL_NOT_FOUND when there is none. */
+  require(name: string): LoadedModel {
+    const model = this.#models.get(name);
+    if (model === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(name)} is not in the repository`);
+    return model;
+  }
+
   /** All models, sorted by name. */
   list(): readonly LoadedModel[] {
     return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -4,7 +4,6 @@
  * them, up to its `max_batch_size` rows, as one task. No more tasks are out than there are
  * workers, so items wait where they can still be cancelled, withdrawn, expired or batched.
  */
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError, fromErrorData } from '../errors.js';
@@ -12,7 +11,7 @@ import type { WorkerPool } from '../pool/worker-pool.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ItemResult } from '../worker/task.js';
 import { ModelQueue, type Waiting } from './model-queue.js';
-import type { ItemOutcome, PreparedInput, ScheduledItem, SubmitOptions } from './work-item.js';
+import { type ItemOutcome, type PreparedInput, type ScheduledItem, type SubmitOptions, now } from './work-item.js';
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
@@ -21,7 +20,6 @@ export interface SchedulerOptions {
   readonly logger: Logger;
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
 const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
 function waitedOnly(acceptedAt: number): Timings {
@@ -98,11 +96,6 @@ export class Scheduler {
   /** Items waiting, per model. */
   queueDepths(): ReadonlyMap<string, number> {
     return new Map(this.#order.map((q) => [q.name, q.items.length]));
-  }
-
-  /** Tasks out in workers. */
-  get running(): number {
-    return this.#running;
   }
 
   /**

@@ -1,9 +1,18 @@
 /**
  * An item on its way through the scheduler, and the outcome it always ends with.
  */
+import { performance } from 'node:perf_hooks';
 import type { Prediction, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { SluiceError } from '../errors.js';
 import type { ImageData, ItemInput, Thumbnail } from '../worker/task.js';
+
+/**
+ * The clock every item's times are taken on: `performance.timeOrigin + performance.now()`, in
+ * milliseconds, which reads the same in the main thread and in workers.
+ */
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** What a scheduled item ends with: exactly one of these, exactly once. */
 export type ItemOutcome =
@@ -26,7 +35,7 @@ export interface SubmitOptions {
   /** Cancels the item while it waits; a running item finishes and its outcome is CANCELLED. */
   readonly signal?: AbortSignal;
   /**
-   * Time (`performance.timeOrigin + performance.now()`, ms) by which the item must have started;
+   * Time (on `now()`'s clock) by which the item must have started;
    * after it the item is answered DEADLINE_EXCEEDED and never runs.
    */
   readonly deadline?: number;

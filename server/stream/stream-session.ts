@@ -9,18 +9,18 @@
  * window, until 'drain'.
  */
 import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
 import { prepareInput } from '../grpc/prepare-input.js';
+import { toGrpcStatus } from '../grpc/to-grpc-status.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
-import type { ScheduledItem } from '../scheduler/work-item.js';
+import { type ScheduledItem, now } from '../scheduler/work-item.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
 /** What a session needs from the server. */
@@ -148,10 +148,9 @@ export class StreamSession {
     this.#inFlight++;
     try {
       if (model === '') throw new SluiceError('INVALID_INPUT', 'no model named: set model in this or an earlier message of the stream');
-      const loaded = this.#deps.repository.get(model);
-      if (loaded === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`);
+      const loaded = this.#deps.repository.require(model);
       const prepared = prepareInput(request, loaded);
-      const deadline = this.#itemTimeoutMs > 0 ? performance.timeOrigin + performance.now() + this.#itemTimeoutMs : undefined;
+      const deadline = this.#itemTimeoutMs > 0 ? now() + this.#itemTimeoutMs : undefined;
       const thumbnailWidth = published?.thumbnailWidth ?? 0;
       const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline, thumbnailWidth });
       this.#scheduled.set(sequence, { item, id: request.id, model });
@@ -189,8 +188,7 @@ export class StreamSession {
       try {
         this.#published = this.#deps.published.publish(options.publish);
       } catch (err: unknown) {
-        const message = err instanceof Error ? err.message : String(err);
-        this.#call.emit('error', { code: status.ALREADY_EXISTS, details: message });
+        this.#call.emit('error', toGrpcStatus(err, this.#logger));
         this.#close('publish refused');
         return false;
       }
@@ -236,7 +234,11 @@ export class StreamSession {
     while (this.#writable && written < this.#outbox.length && !this.#closed) {
       const { response, thumbnail } = this.#outbox[written++] as Answer;
       // Watchers see what the client sees, in the same order (lossily).
-      this.#published?.publish({ response, jpeg: Buffer.from(thumbnail?.jpeg ?? []), width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
+      if (this.#published !== undefined) {
+        // The worker moved the JPEG here: wrap its bytes rather than copy them.
+        const jpeg = thumbnail === undefined ? Buffer.alloc(0) : Buffer.from(thumbnail.jpeg.buffer, thumbnail.jpeg.byteOffset, thumbnail.jpeg.byteLength);
+        this.#published.publish({ response, jpeg, width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
+      }
       this.#inFlight--;
       this.#writable = this.#call.write(response);
       if (!this.#writable) this.#writeStalls++;

@@ -1,6 +1,6 @@
 /**
  * One `Watch` call. Lossy on purpose: an event is written only when gRPC's buffer for this watcher
- * has room; otherwise it is skipped and counted. A slow watcher sees fewer frames and never holds
+ * has room; otherwise it is skipped. A slow watcher sees fewer frames and never holds
  * up the stream it watches.
  */
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
@@ -16,8 +16,6 @@ export class Watcher {
   readonly #call: WatchCall;
   #writable = true;
   #ended = false;
-  /** Events skipped because the watcher was behind. */
-  skipped = 0;
 
   constructor(call: WatchCall) {
     this.#call = call;
@@ -30,10 +28,7 @@ export class Watcher {
   /** Writes `event` if the watcher keeps up; drops it otherwise. */
   offer(event: WatchResponse): void {
     if (this.#ended) return;
-    if (!this.#writable) {
-      this.skipped++;
-      return;
-    }
+    if (!this.#writable) return;
     this.#writable = this.#call.write(event);
   }
 

@@ -86,16 +86,23 @@ export class ModelRunner {
     const { items, returnTensors, cropHeights, thumbnailWidths } = task;
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: PreparedItem[] = [];
-    // Images that will also be cut into crops are decoded once, here, and everything else about
-    // the item (preprocessing, crops, the thumbnail) works from those pixels.
+    // Images that will also be cut into crops or shown to watchers are decoded once, here, and
+    // everything else about the item (preprocessing, crops, the thumbnail) works from those pixels.
     const decoded = new Map<number, ImageData>();
     for (let index = 0; index < items.length; index++) {
       const start = performance.now();
       try {
         let input = items[index] as ItemInput;
-        if ((cropHeights[index] ?? 0) > 0 && input.kind === 'image') {
+        const wantsPixels = (cropHeights[index] ?? 0) > 0 || (thumbnailWidths[index] ?? 0) > 0;
+        if (wantsPixels && input.kind === 'image') {
           const rgb = await decodeRgb(input.image, { maxImagePixels: this.#maxImagePixels });
-          const image: ImageData = { data: rgb.data, width: rgb.width, height: rgb.height, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB8 };
+          const image: ImageData = {
+            data: rgb.data,
+            width: rgb.width,
+            height: rgb.height,
+            pixelFormat: PixelFormat.PIXEL_FORMAT_RGB8,
+            rotate180: input.image.rotate180,
+          };
           decoded.set(index, image);
           input = { kind: 'image', image };
         }
@@ -112,7 +119,8 @@ export class ModelRunner {
       if (input.kind !== 'image') continue;
       const pixels = decoded.get(index);
       const result = results[index];
-      if (pixels !== undefined && result?.ok === true) results[index] = this.#withCrops(result, pixels, cropHeights[index] ?? 0);
+      const cropHeight = cropHeights[index] ?? 0;
+      if (pixels !== undefined && cropHeight > 0 && result?.ok === true) results[index] = this.#withCrops(result, pixels, cropHeight);
       const thumbnailWidth = thumbnailWidths[index] ?? 0;
       const done = results[index];
       if (thumbnailWidth > 0 && done?.ok === true) {
@@ -128,10 +136,6 @@ export class ModelRunner {
     const crops = cropRegions(pixels, result.prediction.detections.map((d) => d.polygon), height);
     const timings = { ...result.timings, postprocessUs: result.timings.postprocessUs + microsSince(start) };
     return { ...result, timings, crops };
-  }
-
-  async close(): Promise<void> {
-    await this.#session.release();
   }
 
   async #prepare(index: number, input: ItemInput, start: number): Promise<PreparedItem> {
