@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ListModelsResponse, ListSessionsResponse } from '../../gen/ts/sluice/v1/inference_service.js';
-import { type SluiceUpstream, isServiceError } from '../upstream/sluice-upstream.js';
+import { isServiceError } from '../../client/index.js';
+import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
 
 /** Body of a 502 from the API routes. */
 export interface UpstreamFailure {

@@ -5,7 +5,6 @@
 import {
   type ClientDuplexStream,
   type ClientReadableStream,
-  type ServiceError,
   type connectivityState,
   credentials,
   Metadata,
@@ -105,9 +104,4 @@ export class SluiceUpstream {
   #deadline(): Date {
     return new Date(Date.now() + this.#timeoutMs);
   }
-}
-
-/** True for errors that carry a gRPC status. */
-export function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err;
 }

@@ -4,7 +4,7 @@
  * forwarded, and the caller answers it as dropped.
  */
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { PixelFormat } from '../../gen/ts/sluice/v1/image.js';
+import { imageRequest } from '../../client/index.js';
 import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
 
@@ -48,11 +48,7 @@ export class SourceRelay {
   push(index: number, frame: Uint8Array): boolean {
     if (this.#ending || this.#congested) return false;
     const request: PredictRequest = {
-      id: String(index),
-      model: this.options.model,
-      inputs: [],
-      image: { data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), width: 0, height: 0, pixelFormat: PixelFormat.PIXEL_FORMAT_UNSPECIFIED },
-      returnTensors: false,
+      ...imageRequest(this.options.model, frame, String(index)),
       streamOptions: this.#first
         ? {
             order: ResponseOrder.RESPONSE_ORDER_REQUEST,

@@ -3,7 +3,7 @@
  */
 import { status } from '@grpc/grpc-js';
 import type { ErrorMessage } from '../protocol/messages.js';
-import { isServiceError } from '../upstream/sluice-upstream.js';
+import { isServiceError } from '../../client/index.js';
 
 /** What the failed call was doing, for the codes that only make sense for one call. */
 export type UpstreamCall = 'watch' | 'source' | 'list-models';

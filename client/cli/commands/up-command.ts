@@ -14,8 +14,8 @@ import { SyntheticSource } from '../../sources/synthetic-source.js';
 export const DEMO_SESSION = 'demo';
 
 interface UpOptions {
-  readonly port: string;
-  readonly host: string;
+  readonly port?: string;
+  readonly host?: string;
   readonly bridgePort: string;
   readonly metricsPort?: string;
   readonly models?: string;
@@ -27,8 +27,10 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description('run the server, the web bridge and a demo stream, and print the viewer URL')
-    .addOption(new Option('--host <address>', 'address the server and the bridge listen on').default('0.0.0.0'))
-    .addOption(new Option('--port <port>', 'gRPC port').default('50051'))
+    // No commander defaults for server options: unset, they fall to SLUICE_* variables and then
+    // the server's own defaults, as for `sluice serve`.
+    .option('--host <address>', 'address the server and the bridge listen on [default: 0.0.0.0]')
+    .option('--port <port>', 'gRPC port [default: 50051]')
     .addOption(new Option('--bridge-port <port>', 'web bridge and viewer port').env('SLUICE_BRIDGE_PORT').default('8080'))
     .option('--metrics-port <port>', 'Prometheus /metrics port (-1: off)')
     .option('--models <dir>', 'model repository folder')
@@ -41,7 +43,7 @@ export function registerUpCommand(program: Command): void {
       const flags = { host: options.host, port: options.port, metricsPort: options.metricsPort, modelsDir: options.models };
       const server = await SluiceServer.start(resolveServerConfig({ flags, env: process.env }));
       const target = `127.0.0.1:${server.port}`;
-      const bridge = await startBridge({ server: target, host: options.host, port: Number(options.bridgePort) });
+      const bridge = await startBridge({ server: target, host: server.config.host, port: Number(options.bridgePort) });
       const stop = new AbortController();
       const demo = options.demo === false ? Promise.resolve() : runDemo(target, options.demo, Number(options.fps), stop.signal);
       process.stdout.write(`\nSluice is up. gRPC on ${target}; viewer: ${bridge.url}/?session=${DEMO_SESSION}\n\n`);
