@@ -6,7 +6,7 @@
 import { type ClientDuplexStream, type ServiceDefinition, credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import type { Budget } from './bench-models.js';
 import { benchScript, spawnServing, stopChild } from './child-process.js';
-import { LatencyRecorder, type LatencySummary } from './latency.js';
+import { LatencyRecorder, type LatencySummary } from '../client/metrics/latency-recorder.js';
 import { type ResourceUsage, UsageWindow, selfCpuWindow } from './proc-stats.js';
 import { runWindowed } from './windowed-stream.js';
 

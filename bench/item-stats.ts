@@ -4,7 +4,7 @@
  * transport, protobuf, queueing, scheduling, thread hops and postprocessing).
  */
 import type { PredictResponse } from '../gen/ts/sluice/v1/inference_service.js';
-import { LatencyRecorder, type LatencySummary } from './latency.js';
+import { LatencyRecorder, type LatencySummary } from '../client/metrics/latency-recorder.js';
 import { type ResourceUsage, UsageWindow, selfCpuWindow } from './proc-stats.js';
 
 /** Summary of the items of one run. */

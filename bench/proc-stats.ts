@@ -39,7 +39,7 @@ export function readMachineBusySeconds(): number {
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / ticksPerSecond();
 }
 
-function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+function readStatusKb(pid: number, field: 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1];
   return Number(kb ?? Number.NaN);
@@ -48,11 +48,6 @@ function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** Resident set size now, in MiB. */
 export function readRssMiB(pid: number): number {
   return readStatusKb(pid, 'VmRSS') / 1024;
-}
-
-/** Peak resident set size since the process started (VmHWM), in MiB. */
-export function readPeakRssMiB(pid: number): number {
-  return readStatusKb(pid, 'VmHWM') / 1024;
 }
 
 /** One resident-set sample, `tMs` after the window opened. */

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { type BenchInput, type Budget, batchedShape, inputValues } from './bench-models.js';
-import { LatencyRecorder } from './latency.js';
+import { LatencyRecorder } from '../client/metrics/latency-recorder.js';
 import { readMachineBusySeconds } from './proc-stats.js';
 import type { RawLayout, RawOnnxJob, RawOnnxResult } from './raw-onnx.js';
 

@@ -4,7 +4,7 @@
  */
 import type { BenchInput, Budget } from './bench-models.js';
 import { benchScript, runJsonChild } from './child-process.js';
-import type { LatencySummary } from './latency.js';
+import type { LatencySummary } from '../client/metrics/latency-recorder.js';
 
 /** How the raw loop spends the machine's threads. */
 export interface RawLayout {

@@ -3,7 +3,7 @@
  * scenario, live mode, the ratios, the targets and the profiles of missed targets.
  */
 import type { OcrResult } from './ocr-scenario.js';
-import type { LatencySummary } from './latency.js';
+import type { LatencySummary } from '../client/metrics/latency-recorder.js';
 import type { LiveResult } from './live-load.js';
 import { layoutName } from './raw-onnx.js';
 import type { BenchResults, ModelRatios, ModelResults, ProfileResult, TargetResult } from './results.js';

@@ -1,6 +1,6 @@
 /**
  * Latency recording on an HDR histogram: values go in as microseconds (3 significant digits),
- * summaries come out in milliseconds.
+ * summaries come out in milliseconds. Shared by the CLI's stream statistics and the benchmark.
  */
 import * as hdr from 'hdr-histogram-js';
 
@@ -43,11 +43,13 @@ export class LatencyRecorder {
     const h = this.#histogram;
     if (h.totalCount === 0) return EMPTY_LATENCY;
     const ms = (us: number): number => round3(us / 1000);
+    // A percentile is reported as the top of its bucket, which can exceed the exact maximum.
+    const at = (p: number): number => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
     return {
       count: h.totalCount,
-      p50Ms: ms(h.getValueAtPercentile(50)),
-      p90Ms: ms(h.getValueAtPercentile(90)),
-      p99Ms: ms(h.getValueAtPercentile(99)),
+      p50Ms: at(50),
+      p90Ms: at(90),
+      p99Ms: at(99),
       maxMs: ms(h.maxValue),
       meanMs: ms(h.mean),
     };

@@ -4,8 +4,8 @@
  * digits), so percentiles cost the same after a million frames as after ten.
  */
 import { status } from '@grpc/grpc-js';
-import * as hdr from 'hdr-histogram-js';
 import type { PredictResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { LatencyRecorder } from '../../metrics/latency-recorder.js';
 
 /** Latency percentiles in milliseconds. */
 export interface LatencySummary {
@@ -43,7 +43,7 @@ export class StreamStats {
   readonly #errorsByCode = new Map<string, number>();
   /** The first error answer, `CODE: message`, to explain a run where everything failed. */
   firstError: string | undefined;
-  readonly #latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  readonly #latency = new LatencyRecorder();
   readonly #started = performance.now();
   #finished: number | undefined;
   /** Times of recent predictions, for the live rate. */
@@ -55,7 +55,7 @@ export class StreamStats {
     const result = response.result;
     if (result?.$case === 'prediction') {
       this.#predictions++;
-      this.#latency.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+      this.#latency.recordMs(latencyMs);
       this.#recent[this.#recentCount % RING] = performance.now();
       this.#recentCount++;
     } else if (result?.$case === 'dropped') {
@@ -119,11 +119,8 @@ export class StreamStats {
 
   /** Latency percentiles of predictions, or undefined before the first one. */
   latency(): LatencySummary | undefined {
-    const h = this.#latency;
-    if (h.totalCount === 0) return undefined;
-    const ms = (us: number): number => Math.round(us) / 1000;
-    // A percentile is reported as the top of its bucket, which can exceed the exact maximum.
-    const at = (p: number): number => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
-    return { p50: at(50), p90: at(90), p99: at(99), max: ms(h.maxValue), mean: ms(h.mean) };
+    if (this.#latency.count === 0) return undefined;
+    const s = this.#latency.summary();
+    return { p50: s.p50Ms, p90: s.p90Ms, p99: s.p99Ms, max: s.maxMs, mean: s.meanMs };
   }
 }
