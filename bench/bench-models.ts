@@ -126,13 +126,13 @@ export function inputValues(input: BenchInput, batch: number, index: number): Fl
  * Builds requests for a model: the tensor payloads are made once and shared by every request
  * (the client serialises each one anyway), only the id changes.
  */
-export function requestFactory(model: BenchModel): (id: string) => PredictRequest {
+export function requestFactory(model: Pick<BenchModel, 'name' | 'inputs'>): (id: string) => PredictRequest {
   const inputs = model.inputs.map((input, index) => {
     const values = inputValues(input, 1, index);
     return {
       name: input.name,
       dtype: DataType.DATA_TYPE_FLOAT32,
-      shape: [...input.shape],
+      shape: input.shape.map(BigInt),
       rawData: Buffer.from(values.buffer, values.byteOffset, values.byteLength),
       floatData: [],
     };

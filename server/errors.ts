@@ -16,6 +16,8 @@ export type SluiceErrorCode =
   | 'IMAGE_TOO_LARGE'
   /** A bounded queue is full. */
   | 'QUEUE_FULL'
+  /** A server limit is reached: streams open, or bytes of items in flight. */
+  | 'LIMIT_EXCEEDED'
   /** The item's time ran out before it could run. */
   | 'DEADLINE_EXCEEDED'
   /** The caller went away or cancelled. */

@@ -3,7 +3,7 @@
  */
 export { SluiceServer } from './sluice-server.js';
 export { INFERENCE_SERVICE_NAME, modelHealthName } from './control/model-control.js';
-export type { SluiceServerOptions } from './sluice-server.js';
+export type { SluiceServerOptions, StopOutcome } from './sluice-server.js';
 export { SERVER_OPTIONS, readConfigFile, resolveServerConfig } from './config/server-config.js';
 export type { ConfigFile, ConfigSources, ServerConfig } from './config/server-config.js';
 export { createLogger } from './logger.js';

@@ -5,7 +5,10 @@
 import type { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import { ByteBudget } from './admission/byte-budget.js';
+import { StreamLimits } from './admission/stream-limits.js';
 import type { ServerConfig } from './config/server-config.js';
+import { SluiceError } from './errors.js';
 import { bindServer, createGrpcServer } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
@@ -26,6 +29,11 @@ export interface SluiceServerOptions {
 }
 
 
+/**
+ * How a stop ended: `drained` when every accepted item was answered in time; `forced` when the
+ * drain deadline passed (or `destroy` was called) and what was left was answered UNAVAILABLE.
+ */
+export type StopOutcome = 'drained' | 'forced';
 
 export class SluiceServer {
   readonly config: ServerConfig;
@@ -41,7 +49,9 @@ export class SluiceServer {
   readonly #sessions: Set<StreamSession>;
   readonly #port: number;
   readonly #stopAccepting: () => void;
-  #closing: Promise<void> | undefined;
+  readonly #budget: ByteBudget;
+  #closing: Promise<StopOutcome> | undefined;
+  #forced = false;
 
   private constructor(parts: {
     config: ServerConfig;
@@ -57,7 +67,9 @@ export class SluiceServer {
     sessions: Set<StreamSession>;
     port: number;
     stopAccepting: () => void;
+    budget: ByteBudget;
   }) {
+    this.#budget = parts.budget;
     this.#stopAccepting = parts.stopAccepting;
     this.config = parts.config;
     this.repository = parts.repository;
@@ -81,17 +93,21 @@ export class SluiceServer {
     logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
     const poolOptions = { workers: config.workers, intraOpThreads: config.intraOpThreads, maxImagePixels: config.maxImagePixels, logger };
     const pool = await WorkerPool.start({ ...poolOptions, models: repository.onnxSpecs() });
-    const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger });
+    let metrics: ServerMetrics | undefined;
+    const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger, onRun: (run) => metrics?.recordRun(run) });
     const router = new ModelRouter(repository, scheduler);
     const health = new HealthImplementation({ '': 'SERVING', [INFERENCE_SERVICE_NAME]: 'SERVING' });
     for (const model of models) health.setStatus(modelHealthName(model.name), 'SERVING');
     const control = new ModelControl({ repository, scheduler, router, health, pool, poolOptions, logger });
     const sessions = new Set<StreamSession>();
     const published = new SessionRegistry();
-    const metrics = new ServerMetrics({
+    const budget = new ByteBudget(config.maxInflightBytes);
+    const streamLimits = new StreamLimits({ maxStreams: config.maxStreams, maxStreamsPerConnection: config.maxStreamsPerConnection });
+    metrics = new ServerMetrics({
       queueDepth: () => scheduler.queueDepths(),
       openStreams: () => sessions.size,
       inFlightItems: () => [...sessions].reduce((sum, s) => sum + s.inFlight, 0),
+      inFlightBytes: () => budget.used,
       workerUtilization: () => control.pool.utilization,
     });
     let accepting = true;
@@ -101,6 +117,9 @@ export class SluiceServer {
       published,
       metrics,
       control,
+      budget,
+      maxStreamBytes: config.maxStreamBytes,
+      streamLimits,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
@@ -119,7 +138,7 @@ export class SluiceServer {
       throw err;
     }
     if (config.pollIntervalMs > 0) await control.startPolling(config.pollIntervalMs);
-    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false) });
+    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget });
     logger.info({ host: config.host, port, metricsPort: metricsEndpoint?.port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
     return server;
   }
@@ -144,16 +163,33 @@ export class SluiceServer {
     return this.#scheduler.queued;
   }
 
+  /** Bytes of items read and not yet answered. */
+  get inflightBytes(): number {
+    return this.#budget.used;
+  }
+
   /**
    * Graceful stop: refuse new calls and items, answer every item already accepted, then stop the
-   * workers. After `drainTimeoutMs` what is left is cancelled. Idempotent.
+   * workers. After `drainTimeoutMs`, or when `destroy` is called meanwhile, what is left is
+   * answered UNAVAILABLE and the outcome is `forced`. Idempotent.
    */
-  close(): Promise<void> {
+  close(): Promise<StopOutcome> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
   }
 
-  async #shutdown(): Promise<void> {
+  /**
+   * Stops at once: every item still waiting or running is answered UNAVAILABLE and every call
+   * ends. A run in progress in a worker is abandoned, not interrupted (stopping a thread inside
+   * onnxruntime aborts the process): the workers stop when it returns. Resolves `forced`.
+   */
+  async destroy(): Promise<StopOutcome> {
+    this.#abandon('stopped at once');
+    await this.close();
+    return 'forced';
+  }
+
+  async #shutdown(): Promise<StopOutcome> {
     this.#stopAccepting();
     this.#health.setStatus('', 'NOT_SERVING');
     this.#health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
@@ -164,12 +200,9 @@ export class SluiceServer {
       Promise.all([this.#router.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
       this.config.drainTimeoutMs,
     );
-    if (!drained) {
-      this.#logger.warn({ streams: this.#sessions.size, queued: this.#scheduler.queued }, 'drain timed out; cancelling what is left');
-      for (const session of this.#sessions) session.cancel();
-    }
+    if (!drained) this.#abandon('drain timed out');
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => this.#grpc.forceShutdown(), drained ? 5_000 : 0).unref();
+      const force = setTimeout(() => this.#grpc.forceShutdown(), this.#forced ? 0 : 5_000).unref();
       this.#grpc.tryShutdown(() => {
         clearTimeout(force);
         resolve();
@@ -179,20 +212,22 @@ export class SluiceServer {
     this.#published.close();
     await this.#metricsEndpoint?.close();
     await this.#control.close();
+    // Waits for runs in progress (abandoned ones included): never stop a thread inside onnxruntime.
     await this.#control.pool.close();
-    this.#logger.info('stopped');
+    this.#logger.info({ forced: this.#forced }, 'stopped');
+    return this.#forced ? 'forced' : 'drained';
   }
 
-  /** Immediate stop: cancels every call and stops the workers. */
-  async destroy(): Promise<void> {
+  /** Answers everything left UNAVAILABLE and ends every call, without touching running workers. */
+  #abandon(reason: string): void {
+    if (this.#forced) return;
+    this.#forced = true;
     this.#stopAccepting();
+    this.#logger.warn({ reason, streams: this.#sessions.size, queued: this.#scheduler.queued, running: this.#scheduler.runsInProgress }, 'abandoning what is left');
+    this.#scheduler.abandonAll(new SluiceError('UNAVAILABLE', `server is shutting down (${reason}); the item was not finished`));
     for (const session of this.#sessions) session.cancel();
     this.#published.close();
-    await this.#metricsEndpoint?.close();
     this.#grpc.forceShutdown();
-    this.#scheduler.close();
-    await this.#control.close();
-    await this.#control.pool.destroy();
   }
 }
 

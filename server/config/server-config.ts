@@ -2,7 +2,7 @@
  * The server's configuration: one table of options, each settable by a command-line flag or an
  * environment variable (flags win), validated once into a frozen object.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
@@ -28,6 +28,14 @@ export interface ServerConfig {
   readonly maxQueueSize: number;
   /** Largest gRPC message accepted, in bytes. */
   readonly maxMessageBytes: number;
+  /** Bytes of items read and not yet answered, over every stream and call. */
+  readonly maxInflightBytes: number;
+  /** Bytes of items one stream may hold (it may always hold one item); 0 in a source means a quarter of `maxInflightBytes`. */
+  readonly maxStreamBytes: number;
+  /** `Predict` streams open at once. */
+  readonly maxStreams: number;
+  /** `Predict` streams open at once on one client connection. */
+  readonly maxStreamsPerConnection: number;
   /** Largest image accepted, in pixels (width x height). */
   readonly maxImagePixels: number;
   /** How long a graceful shutdown waits for accepted items before cancelling them. */
@@ -126,6 +134,11 @@ function oneOf(values: readonly string[]): Parser {
 
 const MIB = 1024 * 1024;
 
+/** A quarter of the machine's memory, from 256 MiB to 4 GiB. */
+function defaultInflightBytes(): number {
+  return Math.min(4096 * MIB, Math.max(256 * MIB, Math.floor(totalmem() / 4 / MIB) * MIB));
+}
+
 /** Every option, with its flag, environment variable, default and description. */
 export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = Object.freeze({
   host: { flag: '--host', env: 'SLUICE_HOST', parse: text, fallback: () => '0.0.0.0', help: 'address to listen on' },
@@ -172,6 +185,34 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     parse: integer(1024, 2 ** 31 - 1),
     fallback: () => 64 * MIB,
     help: 'largest gRPC message accepted',
+  },
+  maxInflightBytes: {
+    flag: '--max-inflight-bytes',
+    env: 'SLUICE_MAX_INFLIGHT_BYTES',
+    parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
+    fallback: defaultInflightBytes,
+    help: 'bytes of items read and not yet answered, server-wide (default: a quarter of memory, 256 MiB to 4 GiB)',
+  },
+  maxStreamBytes: {
+    flag: '--max-stream-bytes',
+    env: 'SLUICE_MAX_STREAM_BYTES',
+    parse: integer(0, Number.MAX_SAFE_INTEGER),
+    fallback: () => 0,
+    help: 'bytes of items one stream may hold (0: a quarter of --max-inflight-bytes)',
+  },
+  maxStreams: {
+    flag: '--max-streams',
+    env: 'SLUICE_MAX_STREAMS',
+    parse: integer(1, 1_000_000),
+    fallback: () => 4096,
+    help: 'Predict streams open at once',
+  },
+  maxStreamsPerConnection: {
+    flag: '--max-streams-per-connection',
+    env: 'SLUICE_MAX_STREAMS_PER_CONNECTION',
+    parse: integer(1, 1_000_000),
+    fallback: () => 1024,
+    help: 'Predict streams open at once on one client connection',
   },
   maxImagePixels: {
     flag: '--max-image-pixels',
@@ -233,5 +274,12 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
       `${SERVER_OPTIONS.streamWindow.flag} (${config.streamWindow}) must not exceed ${SERVER_OPTIONS.maxStreamWindow.flag} (${config.maxStreamWindow})`,
     );
   }
-  return Object.freeze({ ...config, modelsDir: resolve(config.modelsDir) });
+  if (config.maxStreamBytes > config.maxInflightBytes) {
+    throw new SluiceError(
+      'INVALID_CONFIG',
+      `${SERVER_OPTIONS.maxStreamBytes.flag} (${config.maxStreamBytes}) must not exceed ${SERVER_OPTIONS.maxInflightBytes.flag} (${config.maxInflightBytes})`,
+    );
+  }
+  const maxStreamBytes = config.maxStreamBytes > 0 ? config.maxStreamBytes : Math.floor(config.maxInflightBytes / 4);
+  return Object.freeze({ ...config, maxStreamBytes, modelsDir: resolve(config.modelsDir) });
 }

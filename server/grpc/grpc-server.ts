@@ -7,12 +7,12 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { HealthImplementation } from 'grpc-health-check';
-import { InferenceServiceService, type InferenceServiceServer } from '../../gen/ts/sluice/v1/inference_service.js';
+import { type InferenceServiceHandlers, inferenceServiceDefinition } from './inference-service.js';
 import { PROTOS_DIR } from '../package-root.js';
 
 /** Options of `createGrpcServer`. */
 export interface GrpcServerOptions {
-  readonly service: InferenceServiceServer;
+  readonly service: InferenceServiceHandlers;
   readonly health: HealthImplementation;
   readonly maxMessageBytes: number;
 }
@@ -35,7 +35,7 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
     'grpc.max_send_message_length': options.maxMessageBytes,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  server.addService(InferenceServiceService, options.service);
+  server.addService(inferenceServiceDefinition, options.service);
   options.health.addToServer(server);
   new ReflectionService(loadReflectedDefinitions()).addToServer(server);
   return server;

@@ -1,9 +1,9 @@
 /**
  * The `sluice.v1.InferenceService` handlers. Each one is thin: streams go to a StreamSession,
- * unary calls straight to the scheduler, model questions to the repository.
+ * unary calls straight to the scheduler, model questions to the repository. `Predict` and
+ * `PredictOne` read their messages with the request path's own codec (`predict-codec.ts`).
  */
-import { setMaxListeners } from 'node:events';
-import { type ServerUnaryCall, type sendUnaryData, Metadata, status } from '@grpc/grpc-js';
+import { type ServerUnaryCall, type ServiceDefinition, type handleBidiStreamingCall, type handleUnaryCall, type sendUnaryData, Metadata, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
   type GetModelRequest,
@@ -18,10 +18,12 @@ import {
   type ModelSummary,
   type UnloadModelRequest,
   type UnloadModelResponse,
+  InferenceServiceService,
   ModelState,
-  type PredictRequest,
   type PredictResponse,
 } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { ByteBudget } from '../admission/byte-budget.js';
+import type { StreamLimits } from '../admission/stream-limits.js';
 import { SluiceError } from '../errors.js';
 import { type LoadedModel, protoFieldName } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
@@ -32,6 +34,7 @@ import type { SessionRegistry } from '../watch/session-registry.js';
 import { type WatchCall, Watcher } from '../watch/watcher.js';
 import { errorResponse, toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
+import { type ReceivedPredict, decodePredictRequest, encodePredictResponse } from './predict-codec.js';
 import { prepareInput } from './prepare-input.js';
 import { toGrpcStatus } from './to-grpc-status.js';
 
@@ -42,6 +45,12 @@ export interface InferenceServiceDeps {
   readonly published: SessionRegistry;
   readonly metrics: ServerMetrics;
   readonly control: ModelControl;
+  /** The server's byte budget for items in flight. */
+  readonly budget: ByteBudget;
+  /** Bytes one stream may hold. */
+  readonly maxStreamBytes: number;
+  /** Streams open, in total and per connection. */
+  readonly streamLimits: StreamLimits;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
@@ -51,6 +60,18 @@ export interface InferenceServiceDeps {
   readonly accepting: () => boolean;
 }
 
+/** The handlers, with `Predict` and `PredictOne` taking messages as the request path's codec reads them. */
+export type InferenceServiceHandlers = Omit<InferenceServiceServer, 'predict' | 'predictOne'> & {
+  predict: handleBidiStreamingCall<ReceivedPredict, PredictResponse>;
+  predictOne: handleUnaryCall<ReceivedPredict, PredictResponse>;
+};
+
+/** The service definition the server registers: the generated one, with the request path's codec. */
+export const inferenceServiceDefinition: ServiceDefinition = {
+  ...InferenceServiceService,
+  predict: { ...InferenceServiceService.predict, requestDeserialize: decodePredictRequest, responseSerialize: encodePredictResponse },
+  predictOne: { ...InferenceServiceService.predictOne, requestDeserialize: decodePredictRequest, responseSerialize: encodePredictResponse },
+};
 
 let nextStreamId = 0;
 let nextRequestId = 0;
@@ -67,7 +88,7 @@ function summary(m: LoadedModel): ModelSummary {
 }
 
 /** Builds the service implementation over the given server parts. */
-export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceServer {
+export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceHandlers {
   const { repository, router, logger } = deps;
 
   const fail = <T>(callback: sendUnaryData<T>, err: unknown): void => {
@@ -82,44 +103,58 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         call.emit('error', { code: status.UNAVAILABLE, details: 'server is shutting down' });
         return;
       }
+      let releaseSlot: () => void;
+      try {
+        releaseSlot = deps.streamLimits.admit(call.getPeer());
+      } catch (err: unknown) {
+        call.emit('error', toGrpcStatus(err, logger));
+        return;
+      }
       const streamId = ++nextStreamId;
-      const session = new StreamSession(call, { ...deps, logger: logger.child({ stream: streamId }) });
+      const session = new StreamSession(call, { ...deps, releaseSlot, logger: logger.child({ stream: streamId }) });
       deps.sessions.add(session);
       session.start();
       void session.closed.then(() => deps.sessions.delete(session));
     },
 
-    predictOne(call: ServerUnaryCall<PredictRequest, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
-      const request = call.request;
+    predictOne(call: ServerUnaryCall<ReceivedPredict, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
+      const received = call.request;
+      const request = received.request;
       deps.metrics.countRequest('PredictOne');
-      const requestLogger = logger.child({ request: ++nextRequestId, model: request.model });
+      const model = request?.model ?? '';
+      const id = request?.id ?? '';
+      const requestLogger = logger.child({ request: ++nextRequestId, model });
       // The item's error becomes the call's status; errorResponse maps it (and logs it) once.
       const failItem = (err: unknown): void => {
-        const response = errorResponse(request.id, request.model, 0, err, requestLogger);
+        const response = errorResponse(id, model, 0, err, requestLogger);
         deps.metrics.recordResponse(response);
         const error = response.result?.$case === 'error' ? response.result.value : { code: status.INTERNAL, message: 'internal error' };
         callback({ code: error.code, details: error.message, metadata: new Metadata() });
       };
       if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
+      if (request === undefined) return failItem(new SluiceError('INVALID_INPUT', `the message is not a valid PredictRequest: ${received.error ?? 'undecodable'}`));
       if (request.model === '') return failItem(new SluiceError('INVALID_INPUT', 'model is required'));
       let loaded;
       let prepared;
       try {
         loaded = repository.require(request.model);
-        prepared = prepareInput(request, loaded);
+        prepared = prepareInput(request, loaded, received);
       } catch (err: unknown) {
         return failItem(err);
       }
-      const abort = new AbortController();
-      // A pipeline item listens on this signal once per stage item (one per text box and stage).
-      setMaxListeners(0, abort.signal);
-      call.once('cancelled', () => abort.abort());
+      if (!deps.budget.tryReserve(received.bytes)) {
+        const held = (deps.budget.used / 2 ** 20).toFixed(1);
+        return failItem(new SluiceError('LIMIT_EXCEEDED', `the server holds ${held} MiB of items in flight, its budget (--max-inflight-bytes); retry later`));
+      }
       const deadline = call.getDeadline();
       const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-      const options = { returnTensors: request.returnTensors, signal: abort.signal, deadline: deadlineAt };
-      void router.submit(loaded, prepared, options).outcome.then((outcome) => {
+      const floatData = usesFloatData(request);
+      const item = router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline: deadlineAt });
+      call.once('cancelled', () => item.cancel());
+      void item.outcome.then((outcome) => {
+        deps.budget.release(received.bytes);
         if (!outcome.ok) return failItem(outcome.error);
-        const response = toResponse(request.id, loaded.name, 0, outcome, requestLogger, usesFloatData(request));
+        const response = toResponse(id, loaded.name, 0, outcome, requestLogger, floatData);
         deps.metrics.recordResponse(response);
         return callback(null, response);
       });

@@ -13,6 +13,7 @@ const STATUS_OF: Readonly<Record<SluiceErrorCode, status>> = {
   INVALID_IMAGE: status.INVALID_ARGUMENT,
   IMAGE_TOO_LARGE: status.INVALID_ARGUMENT,
   QUEUE_FULL: status.RESOURCE_EXHAUSTED,
+  LIMIT_EXCEEDED: status.RESOURCE_EXHAUSTED,
   DEADLINE_EXCEEDED: status.DEADLINE_EXCEEDED,
   CANCELLED: status.CANCELLED,
   // Streams answer dropped items with `dropped`, not an error; this is for completeness only.

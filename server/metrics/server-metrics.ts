@@ -1,5 +1,7 @@
 /**
- * The server's Prometheus metrics, on a registry of their own. Names follow Prometheus
+ * The server's Prometheus metrics, on a registry of their own. The hot path touches them through
+ * children cached per model (no label lookups per item), and per-run figures (batch size,
+ * inference time) are recorded once per run. Names follow Prometheus
  * conventions; what they cover follows Triton's `nv_inference_*` set: requests and items by model
  * and outcome, queue, inference and end-to-end time, batch sizes, queue depth, open streams,
  * in-flight items and worker utilisation, plus Node's process metrics.
@@ -7,12 +9,14 @@
 import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PredictResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { RunReport } from '../scheduler/scheduler.js';
 
 /** Live values read when Prometheus scrapes. */
 export interface MetricsSources {
   readonly queueDepth: () => ReadonlyMap<string, number>;
   readonly openStreams: () => number;
   readonly inFlightItems: () => number;
+  readonly inFlightBytes: () => number;
   readonly workerUtilization: () => number;
 }
 
@@ -40,10 +44,27 @@ export const METRIC_NAMES = [
   'sluice_queue_depth',
   'sluice_open_streams',
   'sluice_inflight_items',
+  'sluice_inflight_bytes',
   'sluice_worker_utilization',
 ] as const;
 
+/** The `model` label of items that named no model the server has. */
+export const UNKNOWN_MODEL = '_unknown';
+
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type CounterChild = ReturnType<Counter<'model' | 'outcome'>['labels']>;
+type HistogramChild = ReturnType<Histogram<'model'>['labels']>;
+
+/** One model's metric children, made on first use. */
+interface ModelChildren {
+  readonly outcomes: Map<ItemOutcomeLabel, CounterChild>;
+  readonly dropped: ReturnType<Counter<'model'>['labels']>;
+  readonly queue: HistogramChild;
+  readonly total: HistogramChild;
+  readonly inference: HistogramChild;
+  readonly batch: HistogramChild;
+}
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -54,6 +75,7 @@ export class ServerMetrics {
   readonly #inference: Histogram<'model'>;
   readonly #total: Histogram<'model'>;
   readonly #batch: Histogram<'model'>;
+  readonly #children = new Map<string, ModelChildren>();
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -62,9 +84,9 @@ export class ServerMetrics {
     this.#items = new Counter({ name: 'sluice_items_total', help: 'Items answered, by model and outcome.', labelNames: ['model', 'outcome'], registers });
     this.#dropped = new Counter({ name: 'sluice_dropped_frames_total', help: 'Frames live streams dropped for fresher ones.', labelNames: ['model'], registers });
     this.#queue = new Histogram({ name: 'sluice_queue_duration_seconds', help: 'Time from acceptance until a worker started on the item.', labelNames: ['model'], buckets: SECONDS, registers });
-    this.#inference = new Histogram({ name: 'sluice_inference_duration_seconds', help: 'onnxruntime time of the run the item was part of.', labelNames: ['model'], buckets: SECONDS, registers });
+    this.#inference = new Histogram({ name: 'sluice_inference_duration_seconds', help: 'onnxruntime time of each run of the model.', labelNames: ['model'], buckets: SECONDS, registers });
     this.#total = new Histogram({ name: 'sluice_request_duration_seconds', help: 'Time from acceptance until the result was back on the main thread.', labelNames: ['model'], buckets: SECONDS, registers });
-    this.#batch = new Histogram({ name: 'sluice_batch_size', help: 'Items in the run each item was part of.', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
+    this.#batch = new Histogram({ name: 'sluice_batch_size', help: 'Items in each run of the model.', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64], registers });
     new Gauge({
       name: 'sluice_queue_depth',
       help: 'Items waiting per model.',
@@ -76,6 +98,7 @@ export class ServerMetrics {
     });
     new Gauge({ name: 'sluice_open_streams', help: 'Open Predict streams.', registers, collect() { this.set(sources.openStreams()); } });
     new Gauge({ name: 'sluice_inflight_items', help: 'Items read from streams and not yet answered.', registers, collect() { this.set(sources.inFlightItems()); } });
+    new Gauge({ name: 'sluice_inflight_bytes', help: 'Bytes of items read and not yet answered (the byte budget in use).', registers, collect() { this.set(sources.inFlightBytes()); } });
     new Gauge({ name: 'sluice_worker_utilization', help: 'Share of time the inference workers were busy since start, 0..1.', registers, collect() { this.set(sources.workerUtilization()); } });
   }
 
@@ -86,21 +109,50 @@ export class ServerMetrics {
 
   /** Records one answered item from the response its client gets. */
   recordResponse(response: PredictResponse): void {
-    const model = response.model;
     const result = response.result;
     let outcome: ItemOutcomeLabel;
     if (result?.$case === 'prediction') outcome = 'success';
     else if (result?.$case === 'dropped') outcome = 'dropped';
     else outcome = OUTCOME_OF_STATUS.get(result?.value.code ?? status.INTERNAL) ?? 'internal';
-    this.#items.inc({ model, outcome });
-    if (outcome === 'dropped') this.#dropped.inc({ model });
+    // A name no model has is whatever a client wrote: one label for all of them keeps the series bounded.
+    const model = outcome === 'not_found' ? UNKNOWN_MODEL : response.model;
+    const children = this.#childrenOf(model);
+    let counter = children.outcomes.get(outcome);
+    if (counter === undefined) {
+      counter = this.#items.labels({ model, outcome });
+      children.outcomes.set(outcome, counter);
+    }
+    counter.inc();
+    if (outcome === 'dropped') children.dropped.inc();
     if (outcome !== 'success') return;
     const timings = response.timings;
     if (timings !== undefined) {
-      this.#queue.observe({ model }, timings.queueUs / 1e6);
-      this.#inference.observe({ model }, timings.inferenceUs / 1e6);
-      this.#total.observe({ model }, timings.totalUs / 1e6);
+      children.queue.observe(timings.queueUs / 1e6);
+      children.total.observe(timings.totalUs / 1e6);
     }
-    this.#batch.observe({ model }, response.batchSize);
+  }
+
+  /** Records one run of a model. */
+  recordRun(run: RunReport): void {
+    const children = this.#childrenOf(run.model);
+    children.batch.observe(run.items);
+    children.inference.observe(run.inferenceUs / 1e6);
+  }
+
+  #childrenOf(model: string): ModelChildren {
+    let children = this.#children.get(model);
+    if (children === undefined) {
+      const labels = { model };
+      children = {
+        outcomes: new Map(),
+        dropped: this.#dropped.labels(labels),
+        queue: this.#queue.labels(labels),
+        total: this.#total.labels(labels),
+        inference: this.#inference.labels(labels),
+        batch: this.#batch.labels(labels),
+      };
+      this.#children.set(model, children);
+    }
+    return children;
   }
 }

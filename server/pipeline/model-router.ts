@@ -36,6 +36,7 @@ export class ModelRouter {
         this.#pipelineItems--;
       }),
       withdraw: item.withdraw,
+      cancel: item.cancel,
     };
   }
 

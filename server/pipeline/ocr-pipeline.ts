@@ -4,6 +4,7 @@
  * stage is an ordinary item for the scheduler, so crops of many frames and streams batch together
  * in the classifier and the recogniser.
  */
+import { setMaxListeners } from 'node:events';
 import type { Detection, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { OcrPipeline as OcrStages } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -14,8 +15,9 @@ const DEFAULT_CROP_HEIGHT = 48;
 const DEFAULT_ROTATE_THRESHOLD = 0.9;
 
 
+/** A crop as a stage's input: the worker made its buffer for it alone, so the buffer moves on. */
 function cropInput(crop: ImageData, rotate180: boolean): PreparedInput {
-  return { input: { kind: 'image', image: { ...crop, rotate180 } }, rows: 1, transfer: [crop.data.buffer as ArrayBuffer] };
+  return { input: { kind: 'image', image: { ...crop, rotate180 } }, rows: 1, bytes: crop.data.byteLength, owned: crop.data.buffer as ArrayBuffer };
 }
 
 /** Copies a crop so that one copy can move to the classifier while the other waits for the recogniser. */
@@ -37,12 +39,24 @@ export class OcrPipeline {
     this.#scheduler = scheduler;
   }
 
-  /** Runs the stages for one image; withdrawing works while the detector has not started. */
+  /**
+   * Runs the stages for one image. Withdrawing works while the detector has not started;
+   * cancelling stops the item at any stage: stages not yet started never run.
+   */
   submit(prepared: PreparedInput, options: SubmitOptions): ScheduledItem {
     const acceptedAt = now();
     const cropHeight = this.#stages.cropHeight || DEFAULT_CROP_HEIGHT;
-    const detection = this.#scheduler.submit(this.#stages.detector, prepared, { ...options, cropHeight });
-    return { outcome: detection.outcome.then((found) => this.#read(found, options, acceptedAt)), withdraw: (error) => detection.withdraw(error) };
+    // One signal per pipeline item, followed by each of its stage items (one per text box and stage).
+    const abort = new AbortController();
+    setMaxListeners(0, abort.signal);
+    const cancel = (): void => abort.abort();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    const stageOptions: SubmitOptions = { ...options, signal: abort.signal };
+    const detection = this.#scheduler.submit(this.#stages.detector, prepared, { ...stageOptions, cropHeight });
+    const outcome = detection.outcome
+      .then((found) => this.#read(found, stageOptions, acceptedAt))
+      .finally(() => options.signal?.removeEventListener('abort', cancel));
+    return { outcome, withdraw: (error) => detection.withdraw(error), cancel };
   }
 
   async #read(found: ItemOutcome, options: SubmitOptions, acceptedAt: number): Promise<ItemOutcome> {

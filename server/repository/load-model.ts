@@ -100,7 +100,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
 
   if (declared.maxBatchSize > 1) {
     for (const input of inputs) {
-      if (input.shape[0] !== -1) fail('max_batch_size', `is ${declared.maxBatchSize} but input ${input.name} has a fixed first dimension; batching needs it dynamic`);
+      if (input.shape[0] !== -1n) fail('max_batch_size', `is ${declared.maxBatchSize} but input ${input.name} has a fixed first dimension; batching needs it dynamic`);
     }
   }
 
@@ -148,8 +148,8 @@ function reconcile(
     if (spec.dtype !== match.dtype) fail(`${path}.dtype`, `is ${dataTypeName(spec.dtype)} but the file says ${dataTypeName(match.dtype)}`);
     if (spec.shape.length !== match.shape.length) fail(`${path}.shape`, `has rank ${spec.shape.length} but the file says ${match.shape.length}`);
     spec.shape.forEach((dim, d) => {
-      const fixed = match.shape[d] ?? -1;
-      if (dim < -1 || (fixed !== -1 && dim !== -1 && dim !== fixed)) fail(`${path}.shape[${d}]`, `is ${dim} but the file fixes it at ${fixed}`);
+      const fixed = match.shape[d] ?? -1n;
+      if (dim < -1n || (fixed !== -1n && dim !== -1n && dim !== fixed)) fail(`${path}.shape[${d}]`, `is ${dim} but the file fixes it at ${fixed}`);
     });
     return undefined;
   });

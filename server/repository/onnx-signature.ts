@@ -18,7 +18,7 @@ function toSpec(meta: ort.InferenceSession.ValueMetadata): TensorSpec {
   return {
     name: meta.name,
     dtype: fromOrtType(meta.type) ?? DataType.DATA_TYPE_UNSPECIFIED,
-    shape: meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)),
+    shape: meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? BigInt(dim) : -1n)),
   };
 }
 

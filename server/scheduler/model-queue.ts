@@ -2,48 +2,45 @@
  * One model's waiting room: a bounded FIFO of items, how many runs of the model may be out at
  * once, and when the items waiting should go (at once, or after holding them back to fill a
  * batch, as the model's dynamic batching says).
+ *
+ * The FIFO is an intrusive doubly linked list through the items themselves, so that withdrawing
+ * any item (a drop, an expiry, a cancellation) is O(1) whatever the queue's length. A queue
+ * lives as long as its model is served: a reload only changes its limits, so items never exist in
+ * two queues.
  */
 import type { LoadedModel } from '../repository/load-model.js';
-import type { PreparedInput } from './work-item.js';
-import type { ItemOutcome } from './work-item.js';
+import type { ItemLine, WorkItem } from './work-item.js';
 
-/** An item in a queue. */
-export interface Waiting {
-  readonly prepared: PreparedInput;
-  readonly returnTensors: boolean;
-  readonly cropHeight: number;
-  readonly thumbnailWidth: number;
-  /** When the item was accepted, in `performance.timeOrigin + performance.now()` ms. */
-  readonly acceptedAt: number;
-  readonly deadline: number | undefined;
-  readonly signal: AbortSignal | undefined;
-  /** Settles the item's outcome and releases its listeners and timers. Idempotent. */
-  readonly finish: (outcome: ItemOutcome) => void;
-}
-
-/** Limits of a queue, from the model's config and the server's defaults. */
+/** Limits of a queue from the server's defaults. */
 export interface ModelQueueLimits {
   readonly maxSize: number;
   readonly maxConcurrentRuns: number;
 }
 
-export class ModelQueue {
+export class ModelQueue implements ItemLine {
   readonly name: string;
   /** Most rows in one run. */
-  readonly maxRows: number;
-  readonly maxSize: number;
-  readonly maxConcurrentRuns: number;
-  readonly #delayMs: number;
-  readonly #preferred: ReadonlySet<number>;
-  readonly items: Waiting[] = [];
+  maxRows = 1;
+  maxSize = 0;
+  maxConcurrentRuns = 1;
   /** Runs of this model out in workers. */
   running = 0;
   /** Timer that wakes the scheduler when held-back items must go. */
   timer: NodeJS.Timeout | undefined;
+  #delayMs = 0;
+  #preferred: ReadonlySet<number> = new Set();
+  #head: WorkItem | undefined;
+  #tail: WorkItem | undefined;
+  #length = 0;
 
   constructor(model: LoadedModel, limits: ModelQueueLimits) {
-    const config = model.config;
     this.name = model.name;
+    this.configure(model, limits);
+  }
+
+  /** Applies the (re)loaded model's limits; items waiting stay, in order. */
+  configure(model: LoadedModel, limits: ModelQueueLimits): void {
+    const config = model.config;
     this.maxRows = Math.max(1, config.maxBatchSize);
     this.maxSize = config.maxQueueSize > 0 ? config.maxQueueSize : limits.maxSize;
     const instances = config.instances > 0 ? config.instances : limits.maxConcurrentRuns;
@@ -52,9 +49,48 @@ export class ModelQueue {
     this.#preferred = new Set(config.dynamicBatching?.preferredBatchSize ?? []);
   }
 
+  /** Items waiting. */
+  get length(): number {
+    return this.#length;
+  }
+
   /** True when another run may start. */
   get canRun(): boolean {
-    return this.items.length > 0 && this.running < this.maxConcurrentRuns;
+    return this.#length > 0 && this.running < this.maxConcurrentRuns;
+  }
+
+  /** Appends a waiting item. */
+  push(item: WorkItem): void {
+    item.line = this;
+    item.prev = this.#tail;
+    item.next = undefined;
+    if (this.#tail === undefined) this.#head = item;
+    else this.#tail.next = item;
+    this.#tail = item;
+    this.#length++;
+  }
+
+  unlink(item: WorkItem): void {
+    if (item.line !== this) return;
+    if (item.prev === undefined) this.#head = item.next;
+    else item.prev.next = item.next;
+    if (item.next === undefined) this.#tail = item.prev;
+    else item.next.prev = item.prev;
+    item.line = undefined;
+    item.prev = undefined;
+    item.next = undefined;
+    this.#length--;
+  }
+
+  /** Takes every waiting item out, oldest first (for an unload). */
+  drain(): WorkItem[] {
+    const all: WorkItem[] = [];
+    while (this.#head !== undefined) {
+      const item = this.#head;
+      this.unlink(item);
+      all.push(item);
+    }
+    return all;
   }
 
   /**
@@ -63,7 +99,7 @@ export class ModelQueue {
    * for the model's max queue delay.
    */
   holdFor(now: number): number {
-    const oldest = this.items[0];
+    const oldest = this.#head;
     if (oldest === undefined || this.#delayMs === 0) return 0;
     const rows = this.#rowsWaiting();
     if (rows >= this.maxRows || this.#preferred.has(rows)) return 0;
@@ -71,31 +107,22 @@ export class ModelQueue {
   }
 
   /** Takes the oldest items whose rows fit in one run (always at least one). */
-  take(): Waiting[] {
+  take(): WorkItem[] {
+    const batch: WorkItem[] = [];
     let rows = 0;
-    let count = 0;
-    for (const item of this.items) {
-      if (count > 0 && rows + item.prepared.rows > this.maxRows) break;
+    while (this.#head !== undefined) {
+      const item = this.#head;
+      if (batch.length > 0 && rows + item.prepared.rows > this.maxRows) break;
       rows += item.prepared.rows;
-      count++;
+      this.unlink(item);
+      batch.push(item);
     }
-    return this.items.splice(0, count);
-  }
-
-  /** Removes `item` if it is still waiting; true when it was. */
-  remove(item: Waiting): boolean {
-    const at = this.items.indexOf(item);
-    if (at === -1) return false;
-    this.items.splice(at, 1);
-    return true;
+    return batch;
   }
 
   #rowsWaiting(): number {
     let rows = 0;
-    for (const item of this.items) {
-      rows += item.prepared.rows;
-      if (rows >= this.maxRows) break;
-    }
+    for (let item = this.#head; item !== undefined && rows < this.maxRows; item = item.next) rows += item.prepared.rows;
     return rows;
   }
 }

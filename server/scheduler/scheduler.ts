@@ -3,6 +3,10 @@
  * (`ModelQueue`); whenever a worker is free, the next model in turn whose items are due sends
  * them, up to its `max_batch_size` rows, as one task. No more tasks are out than there are
  * workers, so items wait where they can still be cancelled, withdrawn, expired or batched.
+ *
+ * Every item's state lives on the item (`WorkItem`): the scheduler only moves it from waiting to
+ * running and answers it; whatever else happens to it meanwhile goes through the same guarded
+ * transitions, so an item is answered exactly once and a withdrawn item never runs.
  */
 import type { Logger } from 'pino';
 import type { Timings } from '../../gen/ts/sluice/v1/inference_service.js';
@@ -10,24 +14,29 @@ import { SluiceError, fromErrorData } from '../errors.js';
 import type { WorkerPool } from '../pool/worker-pool.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ItemResult } from '../worker/task.js';
-import { ModelQueue, type Waiting } from './model-queue.js';
-import { type ItemOutcome, type PreparedInput, type ScheduledItem, type SubmitOptions, now } from './work-item.js';
+import { ModelQueue, type ModelQueueLimits } from './model-queue.js';
+import { packRun } from './pack-run.js';
+import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, now } from './work-item.js';
+
+/** What a finished run reports, for metrics. */
+export interface RunReport {
+  readonly model: string;
+  /** Items the run answered. */
+  readonly items: number;
+  /** onnxruntime time of the run, in microseconds. */
+  readonly inferenceUs: number;
+}
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
   /** Items waiting per model before new ones are refused with QUEUE_FULL, unless the model says. */
   readonly maxQueueSize: number;
   readonly logger: Logger;
+  /** Called once per run that reached a worker. */
+  readonly onRun?: (report: RunReport) => void;
 }
 
 const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
-
-function waitedOnly(acceptedAt: number): Timings {
-  const waited = micros(now() - acceptedAt);
-  return { queueUs: waited, preprocessUs: 0, inferenceUs: 0, postprocessUs: 0, totalUs: waited };
-}
-
-const failed = (error: SluiceError, acceptedAt: number): ItemOutcome => ({ ok: false, error, timings: waitedOnly(acceptedAt) });
 
 export class Scheduler {
   #pool: WorkerPool;
@@ -35,14 +44,22 @@ export class Scheduler {
   #order: ModelQueue[] = [];
   readonly #maxQueueSize: number;
   readonly #logger: Logger;
+  readonly #onRun: ((report: RunReport) => void) | undefined;
+  /** Items running now, so that a forced stop can answer them. */
+  readonly #runningItems = new Set<WorkItem>();
   #next = 0;
   #running = 0;
   #idleWaiters: (() => void)[] = [];
+  readonly #onAnswered = (item: WorkItem): void => {
+    this.#runningItems.delete(item);
+    this.#notifyIfIdle();
+  };
 
   constructor(repository: ModelRepository, pool: WorkerPool, options: SchedulerOptions) {
     this.#pool = pool;
     this.#maxQueueSize = options.maxQueueSize;
     this.#logger = options.logger.child({ component: 'scheduler' });
+    this.#onRun = options.onRun;
     this.syncModels(repository);
   }
 
@@ -57,28 +74,27 @@ export class Scheduler {
 
   /**
    * Matches the queues to the repository's ONNX models: new models get a queue; a reloaded model
-   * keeps its waiting items under its new limits; a model gone from the repository answers its
-   * waiting items UNAVAILABLE.
+   * keeps its queue, and its waiting items, under its new limits; a model gone from the repository
+   * answers its waiting items UNAVAILABLE.
    */
   syncModels(repository: ModelRepository): void {
+    const limits: ModelQueueLimits = { maxSize: this.#maxQueueSize, maxConcurrentRuns: this.#pool.size };
     const order: ModelQueue[] = [];
     for (const model of repository.list()) {
       if (model.spec === undefined) continue;
-      const queue = new ModelQueue(model, { maxSize: this.#maxQueueSize, maxConcurrentRuns: this.#pool.size });
-      const previous = this.#queues.get(model.name);
-      if (previous !== undefined) {
-        clearTimeout(previous.timer);
-        queue.items.push(...previous.items);
-        queue.running = previous.running;
+      const queue = this.#queues.get(model.name);
+      if (queue === undefined) order.push(new ModelQueue(model, limits));
+      else {
+        queue.configure(model, limits);
+        order.push(queue);
       }
-      order.push(queue);
     }
     const kept = new Set(order.map((q) => q.name));
     for (const [name, queue] of this.#queues) {
       if (kept.has(name)) continue;
       clearTimeout(queue.timer);
       const gone = new SluiceError('UNAVAILABLE', `model ${name} was unloaded before the item could run`);
-      for (const waiting of queue.items.splice(0)) waiting.finish(failed(gone, waiting.acceptedAt));
+      for (const item of queue.drain()) item.answer(failed(gone, item.acceptedAt));
     }
     this.#queues.clear();
     for (const queue of order) this.#queues.set(queue.name, queue);
@@ -90,73 +106,61 @@ export class Scheduler {
 
   /** Items waiting in every queue. */
   get queued(): number {
-    return this.#order.reduce((sum, q) => sum + q.items.length, 0);
+    let sum = 0;
+    for (const queue of this.#order) sum += queue.length;
+    return sum;
   }
 
   /** Items waiting, per model. */
   queueDepths(): ReadonlyMap<string, number> {
-    return new Map(this.#order.map((q) => [q.name, q.items.length]));
+    return new Map(this.#order.map((q) => [q.name, q.length]));
   }
 
   /**
    * Queues one item for `model`. Its outcome never rejects: a full queue, a cancellation, an
    * expired deadline or a worker failure all come back as an outcome with an error.
    */
-  submit(model: string, prepared: PreparedInput, options: SubmitOptions = {}): ScheduledItem {
+  submit(model: string, prepared: PreparedInput, options: SubmitOptions = {}): WorkItem {
     const acceptedAt = now();
+    const item = new WorkItem(model, prepared, options, acceptedAt);
     const queue = this.#queues.get(model);
-    const refuse = (error: SluiceError): ScheduledItem => ({ outcome: Promise.resolve(failed(error, acceptedAt)), withdraw: () => false });
+    const refuse = (error: SluiceError): WorkItem => {
+      item.answer(failed(error, acceptedAt));
+      return item;
+    };
     if (queue === undefined) return refuse(new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(model)} is not in the repository`));
-    const { signal, deadline } = options;
-    if (signal?.aborted === true) return refuse(new SluiceError('CANCELLED', 'the item was cancelled'));
-    if (deadline !== undefined && deadline <= acceptedAt) return refuse(expired(acceptedAt));
-    if (queue.items.length >= queue.maxSize) {
-      return refuse(new SluiceError('QUEUE_FULL', `model ${model} has ${queue.items.length} items waiting, the most it queues`));
+    if (options.signal?.aborted === true) return refuse(new SluiceError('CANCELLED', 'the item was cancelled'));
+    if (options.deadline !== undefined && options.deadline <= acceptedAt) return refuse(expired(acceptedAt));
+    if (queue.length >= queue.maxSize) {
+      return refuse(new SluiceError('QUEUE_FULL', `model ${model} has ${queue.length} items waiting, the most it queues`));
     }
-
-    let settle: (outcome: ItemOutcome) => void = () => undefined;
-    const outcome = new Promise<ItemOutcome>((resolve) => {
-      settle = resolve;
-    });
-    let done = false;
-    let expiry: NodeJS.Timeout | undefined;
-    const takeBack = (error: SluiceError): boolean => {
-      if (!queue.remove(waiting)) return false;
-      waiting.finish(failed(error, acceptedAt));
-      this.#notifyIfIdle();
-      return true;
-    };
-    const onAbort = (): void => void takeBack(new SluiceError('CANCELLED', 'the item was cancelled'));
-    const waiting: Waiting = {
-      prepared,
-      returnTensors: options.returnTensors === true,
-      cropHeight: options.cropHeight ?? 0,
-      thumbnailWidth: options.thumbnailWidth ?? 0,
-      acceptedAt,
-      deadline,
-      signal,
-      finish: (result) => {
-        if (done) return;
-        done = true;
-        clearTimeout(expiry);
-        signal?.removeEventListener('abort', onAbort);
-        settle(result);
-      },
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (deadline !== undefined) {
-      expiry = setTimeout(() => takeBack(expired(acceptedAt)), deadline - acceptedAt);
-      expiry.unref();
-    }
-    queue.items.push(waiting);
+    item.arm(options.signal, this.#onAnswered);
+    queue.push(item);
     this.#pump();
-    return { outcome, withdraw: takeBack };
+    return item;
   }
 
   /** Resolves when no item is waiting or running. */
   whenIdle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Answers every item, waiting or running, with `error` at once: for a forced stop. Runs in
+   * progress are abandoned, not interrupted: their results are discarded when they come back.
+   */
+  abandonAll(error: SluiceError): void {
+    for (const queue of this.#order) {
+      clearTimeout(queue.timer);
+      for (const item of queue.drain()) item.answer(failed(error, item.acceptedAt));
+    }
+    for (const item of [...this.#runningItems]) item.answer(failed(error, item.acceptedAt));
+  }
+
+  /** Runs out in workers now. */
+  get runsInProgress(): number {
+    return this.#running;
   }
 
   /** Stops the batching timers; items still waiting stay until answered or withdrawn. */
@@ -169,7 +173,7 @@ export class Scheduler {
   }
 
   #notifyIfIdle(): void {
-    if (!this.#isIdle()) return;
+    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const wake of waiters) wake();
@@ -189,9 +193,11 @@ export class Scheduler {
 
   /** The next queue, in turn, that may run now; arms a timer for queues holding items back. */
   #nextDue(): ModelQueue | undefined {
+    const count = this.#order.length;
+    if (count === 0) return undefined;
     const at = now();
-    for (let i = 0; i < this.#order.length; i++) {
-      const index = (this.#next + i) % this.#order.length;
+    for (let i = 0; i < count; i++) {
+      const index = (this.#next + i) % count;
       const queue = this.#order[index] as ModelQueue;
       if (!queue.canRun) continue;
       const hold = queue.holdFor(at);
@@ -205,41 +211,50 @@ export class Scheduler {
         }
         continue;
       }
-      this.#next = (index + 1) % this.#order.length;
+      this.#next = (index + 1) % count;
       return queue;
     }
     return undefined;
   }
 
-  async #dispatch(queue: ModelQueue, batch: readonly Waiting[]): Promise<void> {
+  async #dispatch(queue: ModelQueue, batch: readonly WorkItem[]): Promise<void> {
     // The pool of the moment: a reload swaps pools, and this run stays on the version it began on.
     const pool = this.#pool;
     // Items whose deadline passed while they waited are answered and never run.
     const started = now();
-    const live = batch.filter((w) => {
-      if (w.deadline === undefined || w.deadline > started) return true;
-      w.finish(failed(expired(w.acceptedAt), w.acceptedAt));
-      return false;
-    });
+    const live: WorkItem[] = [];
+    for (const item of batch) {
+      if (item.deadline !== undefined && item.deadline <= started) item.answer(failed(expired(item.acceptedAt), item.acceptedAt));
+      else if (item.start()) {
+        live.push(item);
+        this.#runningItems.add(item);
+      }
+    }
     try {
       if (live.length > 0) {
+        const packed = packRun(live.map((item) => item.prepared));
         const task = {
           model: queue.name,
-          items: live.map((w) => w.prepared.input),
-          returnTensors: live.map((w) => w.returnTensors),
-          cropHeights: live.map((w) => w.cropHeight),
-          thumbnailWidths: live.map((w) => w.thumbnailWidth),
+          items: packed.inputs,
+          returnTensors: live.map((item) => item.returnTensors),
+          cropHeights: live.map((item) => item.cropHeight),
+          thumbnailWidths: live.map((item) => item.thumbnailWidth),
         };
-        const result = await pool.run(task, live.flatMap((w) => w.prepared.transfer));
-        live.forEach((waiting, i) => waiting.finish(toOutcome(result.items[i], result.startedAt, waiting)));
+        const result = await pool.run(task, packed.transfer);
+        let inferenceUs = 0;
+        for (let i = 0; i < live.length; i++) {
+          const itemResult = result.items[i];
+          inferenceUs = Math.max(inferenceUs, itemResult?.timings.inferenceUs ?? 0);
+          (live[i] as WorkItem).answer(toOutcome(itemResult, result.startedAt, live[i] as WorkItem));
+        }
+        this.#onRun?.({ model: queue.name, items: live.length, inferenceUs });
       }
     } catch (err: unknown) {
       const error = err instanceof SluiceError ? err : new SluiceError('INTERNAL', 'inference failed', { cause: err });
       this.#logger.error({ err, model: queue.name, items: live.length }, 'task failed');
-      for (const waiting of live) waiting.finish(failed(error, waiting.acceptedAt));
+      for (const item of live) item.answer(failed(error, item.acceptedAt));
     } finally {
-      const current = this.#queues.get(queue.name);
-      if (current !== undefined) current.running = Math.max(0, current.running - 1);
+      queue.running = Math.max(0, queue.running - 1);
       this.#running--;
       this.#pump();
       this.#notifyIfIdle();
@@ -247,20 +262,15 @@ export class Scheduler {
   }
 }
 
-function expired(acceptedAt: number): SluiceError {
-  return new SluiceError('DEADLINE_EXCEEDED', `the item waited ${((now() - acceptedAt) / 1000).toFixed(3)} s and its deadline passed before it could run`);
-}
-
-function toOutcome(result: ItemResult | undefined, startedAt: number, waiting: Waiting): ItemOutcome {
-  if (result === undefined) return failed(new SluiceError('INTERNAL', 'the worker returned no result for the item'), waiting.acceptedAt);
+function toOutcome(result: ItemResult | undefined, startedAt: number, item: WorkItem): ItemOutcome {
+  if (result === undefined) return failed(new SluiceError('INTERNAL', 'the worker returned no result for the item'), item.acceptedAt);
   const timings: Timings = {
-    queueUs: micros(startedAt - waiting.acceptedAt),
+    queueUs: micros(startedAt - item.acceptedAt),
     preprocessUs: result.timings.preprocessUs,
     inferenceUs: result.timings.inferenceUs,
     postprocessUs: result.timings.postprocessUs,
-    totalUs: micros(now() - waiting.acceptedAt),
+    totalUs: micros(now() - item.acceptedAt),
   };
   if (!result.ok) return { ok: false, error: fromErrorData(result), timings };
-  if (waiting.signal?.aborted === true) return { ok: false, error: new SluiceError('CANCELLED', 'the item was cancelled'), timings };
   return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize, crops: result.crops, thumbnail: result.thumbnail };
 }

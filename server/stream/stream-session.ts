@@ -2,17 +2,26 @@
  * One `Predict` stream. Reads items, checks them, hands them to the scheduler and writes one
  * response per item, in request order (or completion order when asked).
  *
- * Backpressure: an item counts against the stream's window from the moment it is read until its
- * response is handed to gRPC. When the window is full the session stops reading, so a client that
- * sends fast and never reads holds at most a window of items in the server. When gRPC's write
- * buffer is full (`write()` returns false), responses wait in the session, still counted in the
- * window, until 'drain'.
+ * What a stream may hold is bounded three ways, and reading stops (backpressure) at the first
+ * bound reached:
+ * - its window: items read and not yet written out;
+ * - its share of bytes: the bytes of its items from the moment they are read until answered;
+ * - the server's byte budget, shared by every stream and call: before reading a message the
+ *   stream reserves room for it (the size of its last message), and waits in line for room when
+ *   there is none.
+ * With DROP_POLICY_DROP_OLDEST a stream keeps reading instead: a new valid item pushes out the
+ * oldest item that has not started, which is answered `dropped`.
+ *
+ * Reading is one message at a time (`limitReadAhead`): when the stream pauses, no further
+ * message is decoded behind its back.
  */
-import { setMaxListeners } from 'node:events';
 import { type ServerDuplexStream, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { ByteBudget } from '../admission/byte-budget.js';
 import { SluiceError } from '../errors.js';
+import { limitReadAhead } from '../grpc/limit-read-ahead.js';
+import type { ReceivedPredict } from '../grpc/predict-codec.js';
 import { prepareInput } from '../grpc/prepare-input.js';
 import { toGrpcStatus } from '../grpc/to-grpc-status.js';
 import type { ModelRepository } from '../repository/model-repository.js';
@@ -30,14 +39,20 @@ export interface StreamSessionDeps {
   /** Where streams that ask to be published are listed for watchers. */
   readonly published: SessionRegistry;
   readonly metrics: ServerMetrics;
+  /** The server's byte budget. */
+  readonly budget: ByteBudget;
+  /** Bytes one stream may hold (it may always hold one item). */
+  readonly maxStreamBytes: number;
   /** Window when the client does not ask for one. */
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
   readonly maxStreamWindow: number;
   readonly logger: Logger;
+  /** Gives the stream's place among the server's open streams back. */
+  readonly releaseSlot: () => void;
 }
 
-export type PredictCall = ServerDuplexStream<PredictRequest, PredictResponse>;
+export type PredictCall = ServerDuplexStream<ReceivedPredict, PredictResponse>;
 
 /** A response on its way out, with the display image watchers get along with it. */
 interface Answer {
@@ -45,16 +60,30 @@ interface Answer {
   readonly thumbnail?: Thumbnail | undefined;
 }
 
+/** An item handed to the scheduler and not yet answered. */
+interface Scheduled {
+  readonly item: ScheduledItem;
+  readonly id: string;
+  readonly model: string;
+  readonly bytes: number;
+}
+
+/** Reservation for a stream's first message, whose size is not known yet. */
+const FIRST_MESSAGE_BYTES = 64 * 1024;
+/** Longest item timeout a timer can express (setTimeout's limit). */
+const MAX_ITEM_TIMEOUT_MS = 2 ** 31 - 1;
+/** With DROP_OLDEST, answers waiting to be written (tiny `dropped` ones, mostly) are capped at this many windows. */
+const DROP_OLDEST_OUTBOX_WINDOWS = 4;
+
 export class StreamSession {
   readonly #call: PredictCall;
   readonly #deps: StreamSessionDeps;
   readonly #logger: Logger;
-  readonly #abort = new AbortController();
   /** Completed responses not yet written, by sequence (request order) or in arrival order. */
   readonly #ready = new Map<number, Answer>();
   readonly #outbox: Answer[] = [];
   /** Items handed to the scheduler and not yet answered, oldest first. */
-  readonly #scheduled = new Map<number, { readonly item: ScheduledItem; readonly id: string; readonly model: string }>();
+  readonly #scheduled = new Map<number, Scheduled>();
   #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
   #dropOldest = false;
   #published: PublishedStream | undefined;
@@ -62,6 +91,12 @@ export class StreamSession {
   #window: number;
   #model = '';
   #received = 0;
+  /** Bytes of this stream's items read and not yet answered. */
+  #bytes = 0;
+  /** Budget reserved for the next message, while the stream reads. */
+  #reserved = 0;
+  #nextMessageBytes = FIRST_MESSAGE_BYTES;
+  #stopWaiting: (() => void) | undefined;
   /** Times gRPC's write buffer was full, for the log. */
   #writeStalls = 0;
   #nextToWrite = 0;
@@ -79,8 +114,6 @@ export class StreamSession {
     this.#deps = deps;
     this.#window = deps.streamWindow;
     this.#logger = deps.logger;
-    // Every queued item of the stream listens on this signal; the window bounds how many.
-    setMaxListeners(0, this.#abort.signal);
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -96,12 +129,19 @@ export class StreamSession {
     return this.#inFlight;
   }
 
+  /** Bytes of items read and not yet answered. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Starts serving the call; `closed` resolves when it is over. */
   start(): void {
     const call = this.#call;
-    call.on('data', (request: PredictRequest) => this.#accept(request));
+    limitReadAhead(call);
+    call.on('data', (received: ReceivedPredict) => this.#accept(received));
     call.on('end', () => {
       this.#readEnded = true;
+      this.#stopReading();
       this.#maybeFinish();
     });
     call.on('drain', () => {
@@ -113,6 +153,7 @@ export class StreamSession {
       this.#logger.debug({ err }, 'stream error');
       this.#close('stream error');
     });
+    this.#updateReading();
   }
 
   /**
@@ -122,7 +163,7 @@ export class StreamSession {
   drain(): void {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
-    this.#call.pause();
+    this.#stopReading();
     this.#maybeFinish();
   }
 
@@ -133,10 +174,31 @@ export class StreamSession {
     this.#close('cancelled by server');
   }
 
-  #accept(request: PredictRequest): void {
-    if (this.#closed || this.#draining) return;
+  #accept(received: ReceivedPredict): void {
+    // The message is in memory whether or not the stream still wants it.
+    this.#deps.budget.take(received.bytes);
+    this.#deps.budget.release(this.#reserved);
+    this.#reserved = 0;
+    if (this.#closed || this.#draining) {
+      this.#deps.budget.release(received.bytes);
+      return;
+    }
     const sequence = this.#received++;
-    if (sequence === 0 && !this.#applyOptions(request)) return;
+    this.#bytes += received.bytes;
+    this.#nextMessageBytes = Math.max(received.bytes, 1);
+    this.#inFlight++;
+    const request = received.request;
+    if (request === undefined) {
+      this.#answerUnscheduled(sequence, received.bytes, '', new SluiceError('INVALID_INPUT', `message ${sequence} of the stream is not a valid PredictRequest: ${received.error ?? 'undecodable'}`));
+    } else if (sequence > 0 || this.#applyOptions(request)) {
+      this.#schedule(sequence, request, received);
+    } else {
+      return;
+    }
+    this.#updateReading();
+  }
+
+  #schedule(sequence: number, request: PredictRequest, received: ReceivedPredict): void {
     if (request.model !== '') this.#model = request.model;
     const model = this.#model;
     const published = this.#published;
@@ -144,40 +206,112 @@ export class StreamSession {
       published.items++;
       published.model = model;
     }
-    if (this.#dropOldest && this.#scheduled.size >= this.#window) this.#dropOldestWaiting();
-    this.#inFlight++;
     try {
       if (model === '') throw new SluiceError('INVALID_INPUT', 'no model named: set model in this or an earlier message of the stream');
       const loaded = this.#deps.repository.require(model);
-      const prepared = prepareInput(request, loaded);
+      const prepared = prepareInput(request, loaded, received);
+      // Only a valid item may push a waiting one out.
+      if (this.#dropOldest) this.#makeRoom(received.bytes);
       const deadline = this.#itemTimeoutMs > 0 ? now() + this.#itemTimeoutMs : undefined;
       const thumbnailWidth = published?.thumbnailWidth ?? 0;
-      const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, signal: this.#abort.signal, deadline, thumbnailWidth });
-      this.#scheduled.set(sequence, { item, id: request.id, model });
+      const floatData = usesFloatData(request);
+      const id = request.id;
+      const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline, thumbnailWidth });
+      const entry: Scheduled = { item, id, model, bytes: received.bytes };
+      this.#scheduled.set(sequence, entry);
       void item.outcome.then((outcome) => {
-        // A dropped item was answered when it was dropped.
-        if (!this.#scheduled.delete(sequence)) return;
-        const response = toResponse(request.id, model, sequence, outcome, this.#logger, usesFloatData(request));
+        // A dropped item was answered when it was dropped; a closed stream answers nobody.
+        if (this.#scheduled.get(sequence) !== entry) return;
+        this.#scheduled.delete(sequence);
+        this.#releaseBytes(entry.bytes);
+        const response = toResponse(id, model, sequence, outcome, this.#logger, floatData);
         this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
       });
     } catch (err: unknown) {
-      this.#complete(sequence, errorResponse(request.id, model, sequence, err, this.#logger));
+      this.#answerUnscheduled(sequence, received.bytes, model, err, request.id);
     }
-    if (!this.#paused && this.#overWindow()) {
+  }
+
+  /** Answers an item that never reached the scheduler. */
+  #answerUnscheduled(sequence: number, bytes: number, model: string, err: unknown, id = ''): void {
+    this.#releaseBytes(bytes);
+    this.#complete(sequence, errorResponse(id, model, sequence, err, this.#logger));
+  }
+
+  #releaseBytes(bytes: number): void {
+    this.#bytes -= bytes;
+    this.#deps.budget.release(bytes);
+  }
+
+  /**
+   * DROP_OLDEST: pushes out the oldest items that have not started until a new item of `bytes`
+   * fits the window and the stream's share of bytes, or nothing more can be pushed out.
+   */
+  #makeRoom(bytes: number): void {
+    const over = (): boolean => this.#scheduled.size >= this.#window || (this.#bytes > bytes && this.#bytes > this.#deps.maxStreamBytes);
+    if (!over()) return;
+    for (const [sequence, entry] of this.#scheduled) {
+      if (!entry.item.withdraw(new SluiceError('DROPPED', 'dropped for a fresher item'))) continue;
+      this.#scheduled.delete(sequence);
+      this.#releaseBytes(entry.bytes);
+      if (this.#published !== undefined) this.#published.dropped++;
+      this.#complete(sequence, droppedResponse(entry.id, entry.model, sequence));
+      if (!over()) return;
+    }
+  }
+
+  /** Why the stream must not read more now, by its own limits (the budget aside). */
+  #ownLimitReached(): boolean {
+    if (this.#dropOldest) {
+      return this.#scheduled.size > this.#window || this.#inFlight >= this.#window * DROP_OLDEST_OUTBOX_WINDOWS || (this.#bytes > 0 && this.#bytes > this.#deps.maxStreamBytes);
+    }
+    if (this.#inFlight >= this.#window) return true;
+    return this.#bytes > 0 && this.#bytes + this.#nextMessageBytes > this.#deps.maxStreamBytes;
+  }
+
+  /** Reads on when the stream's limits and the budget allow it; pauses otherwise. */
+  #updateReading(): void {
+    if (this.#closed || this.#draining || this.#readEnded) return;
+    if (this.#ownLimitReached()) {
+      this.#stopReading();
+      return;
+    }
+    if (this.#reserved === 0 && this.#stopWaiting === undefined) {
+      const bytes = this.#nextMessageBytes;
+      if (this.#deps.budget.tryReserve(bytes)) this.#reserved = bytes;
+      else {
+        this.#stopWaiting = this.#deps.budget.reserveWhenRoom(bytes, () => {
+          this.#stopWaiting = undefined;
+          this.#reserved = bytes;
+          if (this.#closed || this.#draining || this.#readEnded) this.#giveBackReservation();
+          else this.#updateReading();
+        });
+      }
+    }
+    const mayRead = this.#reserved > 0;
+    if (mayRead && this.#paused) {
+      this.#paused = false;
+      this.#call.resume();
+    } else if (!mayRead && !this.#paused) {
       this.#paused = true;
       this.#call.pause();
     }
   }
 
-  /**
-   * Whether reading must stop. Without a drop policy: when the window of unanswered items is
-   * full. With DROP_OLDEST the window bounds the items holding inputs (waiting or running), so
-   * reading goes on as long as an old item can be pushed out; the answers waiting to be written
-   * (tiny `dropped` ones, mostly) are capped at four windows.
-   */
-  #overWindow(): boolean {
-    if (!this.#dropOldest) return this.#inFlight >= this.#window;
-    return this.#scheduled.size > this.#window || this.#inFlight >= this.#window * 4;
+  #stopReading(): void {
+    if (!this.#paused && !this.#readEnded) {
+      this.#paused = true;
+      this.#call.pause();
+    }
+    this.#stopWaiting?.();
+    this.#stopWaiting = undefined;
+    this.#giveBackReservation();
+  }
+
+  #giveBackReservation(): void {
+    const reserved = this.#reserved;
+    this.#reserved = 0;
+    this.#deps.budget.release(reserved);
   }
 
   /** Reads the first message's options; false when they end the stream. */
@@ -196,27 +330,14 @@ export class StreamSession {
     if (options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION) this.#order = options.order;
     if (options.maxInFlight > 0) this.#window = Math.min(options.maxInFlight, this.#deps.maxStreamWindow);
     this.#dropOldest = options.dropPolicy === DropPolicy.DROP_POLICY_DROP_OLDEST;
-    this.#itemTimeoutMs = options.itemTimeoutMs;
+    this.#itemTimeoutMs = Math.min(options.itemTimeoutMs, MAX_ITEM_TIMEOUT_MS);
     return true;
-  }
-
-  /** Withdraws the oldest item that has not started and answers it with `dropped` at once. */
-  #dropOldestWaiting(): void {
-    for (const [sequence, { item, id, model }] of this.#scheduled) {
-      if (item.withdraw(new SluiceError('DROPPED', 'dropped for a fresher item'))) {
-        this.#scheduled.delete(sequence);
-        const response = droppedResponse(id, model, sequence);
-        if (this.#published !== undefined) this.#published.dropped++;
-        this.#complete(sequence, response);
-        return;
-      }
-    }
   }
 
   #complete(sequence: number, response: PredictResponse, thumbnail?: Thumbnail): void {
     this.#deps.metrics.recordResponse(response);
-    const answer: Answer = { response, thumbnail };
     if (this.#closed) return;
+    const answer: Answer = { response, thumbnail };
     if (this.#order === ResponseOrder.RESPONSE_ORDER_COMPLETION) {
       this.#outbox.push(answer);
     } else {
@@ -244,10 +365,7 @@ export class StreamSession {
       if (!this.#writable) this.#writeStalls++;
     }
     if (written > 0) this.#outbox.splice(0, written);
-    if (this.#paused && !this.#draining && !this.#overWindow()) {
-      this.#paused = false;
-      this.#call.resume();
-    }
+    this.#updateReading();
     this.#maybeFinish();
   }
 
@@ -261,11 +379,18 @@ export class StreamSession {
   #close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#abort.abort();
+    this.#stopWaiting?.();
+    this.#stopWaiting = undefined;
+    this.#giveBackReservation();
+    // Items still waiting are withdrawn and never run; running ones finish and are discarded.
+    for (const { item } of this.#scheduled.values()) item.cancel();
+    this.#deps.budget.release(this.#bytes);
+    this.#bytes = 0;
+    this.#scheduled.clear();
     if (this.#published !== undefined) this.#deps.published.unpublish(this.#published);
     this.#ready.clear();
-    this.#scheduled.clear();
     this.#outbox.length = 0;
+    this.#deps.releaseSlot();
     this.#logger.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
     this.#resolveClosed();
   }

@@ -277,5 +277,5 @@ function toWireTensor(name: string, ortType: string, dims: readonly number[], da
   const dtype = fromOrtType(ortType);
   if (dtype === undefined) throw new SluiceError('INTERNAL', `output ${name} has type ${ortType}, which Sluice cannot carry`);
   const copy = bytesOf(data).slice();
-  return { name, dtype, shape: [...dims], rawData: Buffer.from(copy.buffer, 0, copy.byteLength), floatData: [] };
+  return { name, dtype, shape: dims.map(BigInt), rawData: Buffer.from(copy.buffer, 0, copy.byteLength), floatData: [] };
 }

@@ -1,7 +1,7 @@
 /**
  * Request builders for tests.
  */
-import { DataType, type PredictRequest, PixelFormat } from '../../client/index.js';
+import { DataType, type PredictRequest, PredictResponse, PixelFormat } from '../../client/index.js';
 
 /** A request for the `add` model: a + b for `rows` rows of 4 floats. */
 export function addRequest(id: string, a: readonly number[], b: readonly number[], model = 'add'): PredictRequest {
@@ -9,7 +9,7 @@ export function addRequest(id: string, a: readonly number[], b: readonly number[
   const tensor = (name: string, values: readonly number[]) => ({
     name,
     dtype: DataType.DATA_TYPE_FLOAT32,
-    shape: [rows, 4],
+    shape: [BigInt(rows), 4n],
     rawData: Buffer.from(new Float32Array(values).buffer),
     floatData: [],
   });
@@ -29,11 +29,16 @@ export function imageItem(id: string, model: string, data: Uint8Array): PredictR
 }
 
 /** Reads a float32 output tensor of a response. */
-export function floatOutput(response: { result?: { $case: string; value: unknown } }, name: string): number[] {
-  if (response.result?.$case !== 'prediction') throw new Error(`expected a prediction, got ${JSON.stringify(response.result)}`);
-  const prediction = response.result.value as { outputs: { name: string; rawData: Uint8Array }[] };
+export function floatOutput(response: PredictResponse, name: string): number[] {
+  if (response.result?.$case !== 'prediction') throw new Error(`expected a prediction, got ${describeResult(response)}`);
+  const prediction = response.result.value;
   const tensor = prediction.outputs.find((o) => o.name === name);
   if (tensor === undefined) throw new Error(`no output ${name}`);
   const bytes = new Uint8Array(tensor.rawData); // a copy: Buffer.slice() would share the pooled buffer
   return [...new Float32Array(bytes.buffer, 0, bytes.byteLength / 4)];
+}
+
+/** A response's result in a line, for assertion messages. */
+export function describeResult(response: PredictResponse): string {
+  return JSON.stringify(PredictResponse.toJSON(response));
 }

@@ -1,10 +1,15 @@
 /**
  * `sluice serve`: runs a server until SIGINT or SIGTERM, then drains: it stops accepting, answers
- * every accepted item and exits. A second signal stops at once.
+ * every accepted item and exits 0. When the drain deadline passes, or a second signal arrives,
+ * what is left is answered UNAVAILABLE at once and the exit code is EXIT_FORCED_STOP.
  */
 import { type Command, Option } from 'commander';
+import type { StopOutcome } from '../../../server/index.js';
 // The option table is light (no onnxruntime); the server itself is imported only when serving.
 import { SERVER_OPTIONS } from '../../../server/config/server-config.js';
+
+/** Exit code of a stop that could not answer every accepted item in full (drain timeout, second signal). */
+export const EXIT_FORCED_STOP = 3;
 
 export function registerServeCommand(program: Command): void {
   const command = program.command('serve').description('run the inference server (flags override SLUICE_* environment variables)');
@@ -31,12 +36,12 @@ export function registerServeCommand(program: Command): void {
       return;
     }
     const server = await SluiceServer.start(config);
-    await new Promise<void>((resolve) => {
+    const outcome = await new Promise<StopOutcome>((resolve) => {
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals): void => {
         if (stopping) {
           process.stderr.write(`sluice: ${signal} again, stopping now\n`);
-          void server.destroy().then(resolve);
+          void server.destroy();
           return;
         }
         stopping = true;
@@ -45,5 +50,9 @@ export function registerServeCommand(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
+    if (outcome === 'forced') {
+      process.stderr.write('sluice: stopped before every accepted item was finished; those items were answered UNAVAILABLE\n');
+      process.exitCode = EXIT_FORCED_STOP;
+    }
   });
 }

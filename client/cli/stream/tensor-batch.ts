@@ -101,7 +101,7 @@ export async function tensorBatchRequest(frames: readonly Frame[], plan: TensorB
     }),
   );
   const shape = plan.nhwc ? [frames.length, height, width, channels] : [frames.length, channels, height, width];
-  const tensor: Tensor = { name: plan.input, dtype: DataType.DATA_TYPE_FLOAT32, shape, rawData: Buffer.from(values.buffer), floatData: [] };
+  const tensor: Tensor = { name: plan.input, dtype: DataType.DATA_TYPE_FLOAT32, shape: shape.map(BigInt), rawData: Buffer.from(values.buffer), floatData: [] };
   return { id, model: plan.model, inputs: [tensor], image: undefined, returnTensors: true, streamOptions: undefined };
 }
 
@@ -131,7 +131,7 @@ export function splitBatchResponse(response: PredictResponse, frames: readonly F
 function rowOf(tensor: Tensor, row: number, rows: number): Tensor {
   const bytesPerRow = tensor.rawData.byteLength / rows;
   const rawData = Buffer.from(tensor.rawData.subarray(row * bytesPerRow, (row + 1) * bytesPerRow));
-  return { ...tensor, shape: [1, ...tensor.shape.slice(1)], rawData, floatData: [] };
+  return { ...tensor, shape: [1n, ...tensor.shape.slice(1)], rawData, floatData: [] };
 }
 
 function floats(tensor: Tensor): Float32Array {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GrpcStatus, type PredictRequest, type PredictResponse, isServiceError } from '../../../client/index.js';
 import { tempRepository } from '../../helpers/model-repo.js';
-import { addRequest } from '../../helpers/requests.js';
+import { addRequest, describeResult } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
 
 const hasCode = (code: GrpcStatus, pattern?: RegExp) => (err: unknown) => isServiceError(err) && err.code === code && (pattern === undefined || pattern.test(err.details));
@@ -39,7 +39,7 @@ test('load, reload and unload under a live stream lose no item', async (t) => {
   assert.equal(responses.length, total);
   responses.forEach((r, i) => {
     assert.equal(r.id, `${i}`);
-    assert.equal(r.result?.$case, 'prediction', `item ${i}: ${JSON.stringify(r.result)}`);
+    assert.equal(r.result?.$case, 'prediction', `item ${i}: ${describeResult(r)}`);
   });
   assert.equal((await client.getModel('add')).config?.description, 'second version');
   assert.deepEqual((await client.listModels()).models.map((m) => m.name), ['add']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GrpcStatus, type PredictRequest, type PredictResponse, ResponseOrder } from '../../../client/index.js';
 import { renderText, solidPng } from '../../helpers/images.js';
-import { addRequest, floatOutput, imageItem } from '../../helpers/requests.js';
+import { addRequest, describeResult, floatOutput, imageItem } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
 
 async function collect(stream: AsyncIterable<PredictResponse>): Promise<PredictResponse[]> {
@@ -63,7 +63,7 @@ test('responses keep request order across two workers, and completion order is a
   const ordered = await collect(client.predictStream(requests()));
   assert.deepEqual(ordered.map((r) => r.id), Array.from({ length: 24 }, (_, i) => `${i}`));
   assert.deepEqual(ordered.map((r) => r.sequence), Array.from({ length: 24 }, (_, i) => i));
-  for (const r of ordered) assert.equal(r.result?.$case, 'prediction', `${r.id}: ${JSON.stringify(r.result)}`);
+  for (const r of ordered) assert.equal(r.result?.$case, 'prediction', `${r.id}: ${describeResult(r)}`);
   assert.deepEqual(floatOutput(ordered[7] as PredictResponse, 'sum'), [8, 8, 8, 8]);
 
   const completion = await collect(client.predictStream(requests(), { streamOptions: { order: ResponseOrder.RESPONSE_ORDER_COMPLETION } }));
@@ -83,8 +83,8 @@ test('every bad item gets its own error with the right code, and the stream goes
   const cases: [PredictRequest, GrpcStatus, RegExp][] = [
     [{ ...good, id: 'unknown-model', model: 'no-such-model' }, GrpcStatus.NOT_FOUND, /no-such-model/],
     [withA('wrong-dtype', { dtype: 5 }), GrpcStatus.INVALID_ARGUMENT, /uint8.*float32/],
-    [withA('wrong-rank', { shape: [4], rawData: Buffer.alloc(16) }), GrpcStatus.INVALID_ARGUMENT, /rank 1/],
-    [withA('wrong-shape', { shape: [1, 5], rawData: Buffer.alloc(20) }), GrpcStatus.INVALID_ARGUMENT, /axis 1 must be 4/],
+    [withA('wrong-rank', { shape: [4n], rawData: Buffer.alloc(16) }), GrpcStatus.INVALID_ARGUMENT, /rank 1/],
+    [withA('wrong-shape', { shape: [1n, 5n], rawData: Buffer.alloc(20) }), GrpcStatus.INVALID_ARGUMENT, /axis 1 must be 4/],
     [withA('short-bytes', { rawData: Buffer.alloc(12) }), GrpcStatus.INVALID_ARGUMENT, /12 bytes.*needs 16/],
     [withA('unknown-input', { name: 'c' }), GrpcStatus.INVALID_ARGUMENT, /no input "c"/],
     [{ ...good, id: 'missing-input', inputs: [tensor] }, GrpcStatus.INVALID_ARGUMENT, /needs input b/],

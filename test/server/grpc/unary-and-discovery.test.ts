@@ -49,7 +49,7 @@ test('ListModels and GetModel describe the repository, with -1 for dynamic dimen
   assert.equal(det?.postprocessor, 'text_detection');
 
   const { config } = await client.getModel('ppocr-det');
-  assert.deepEqual(config?.inputs.map((i) => [i.name, i.shape]), [['x', [-1, 3, -1, -1]]]);
+  assert.deepEqual(config?.inputs.map((i) => [i.name, i.shape]), [['x', [-1n, 3n, -1n, -1n]]]);
   assert.equal(config?.preprocessing?.stride, 32);
   const rec = await client.getModel('ppocr-rec');
   assert.equal(rec.config?.labels.length, 6623);

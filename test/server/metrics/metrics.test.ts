@@ -36,7 +36,7 @@ test('/metrics counts items by model and outcome, and times them', async (t) => 
   assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="success"'), 4);
   assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="invalid"'), 1);
   assert.equal(sample(after, 'sluice_items_total', 'model="tiny-cnn",outcome="invalid"'), 1);
-  assert.equal(sample(after, 'sluice_items_total', 'model="nope",outcome="not_found"'), 1);
+  assert.equal(sample(after, 'sluice_items_total', 'model="_unknown",outcome="not_found"'), 1);
   assert.equal(sample(after, 'sluice_requests_total', 'rpc="PredictOne"'), 5);
   assert.equal(sample(after, 'sluice_requests_total', 'rpc="Predict"'), 1);
   assert.equal(sample(after, 'sluice_inference_duration_seconds_count', 'model="add"'), 4);

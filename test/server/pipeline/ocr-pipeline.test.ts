@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { GrpcStatus, type PredictResponse, isServiceError } from '../../../client/index.js';
 import { renderText } from '../../helpers/images.js';
-import { addRequest, imageItem } from '../../helpers/requests.js';
+import { addRequest, describeResult, imageItem } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
 
 function readLines(response: PredictResponse): { text: string; label: string; score: number }[] {
-  assert.equal(response.result?.$case, 'prediction', JSON.stringify(response.result));
+  assert.equal(response.result?.$case, 'prediction', describeResult(response));
   if (response.result?.$case !== 'prediction') return [];
   return [...response.result.value.detections]
     .sort((a, b) => a.yMin - b.yMin)

@@ -32,7 +32,7 @@ test('the repository loads every model folder and completes configs from the ONN
   const det = repository.get('ppocr-det');
   assert.ok(det !== undefined);
   assert.equal(det.imageInput, 'x');
-  assert.deepEqual(det.config.outputs.map((o) => [o.name, o.shape]), [['sigmoid_0.tmp_0', [-1, 1, -1, -1]]]);
+  assert.deepEqual(det.config.outputs.map((o) => [o.name, o.shape]), [['sigmoid_0.tmp_0', [-1n, 1n, -1n, -1n]]]);
   assert.equal(repository.get('ppocr-rec')?.spec?.labels.length, 6623);
 });
 
