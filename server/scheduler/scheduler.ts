@@ -18,6 +18,9 @@ import { ModelQueue, type ModelQueueLimits } from './model-queue.js';
 import { packRun } from './pack-run.js';
 import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, now } from './work-item.js';
 
+/** What the scheduler needs of a worker pool. */
+export type TaskRunner = Pick<WorkerPool, 'size' | 'run'>;
+
 /** What a finished run reports, for metrics. */
 export interface RunReport {
   readonly model: string;
@@ -39,7 +42,7 @@ export interface SchedulerOptions {
 const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
 export class Scheduler {
-  #pool: WorkerPool;
+  #pool: TaskRunner;
   readonly #queues = new Map<string, ModelQueue>();
   #order: ModelQueue[] = [];
   readonly #maxQueueSize: number;
@@ -55,7 +58,7 @@ export class Scheduler {
     this.#notifyIfIdle();
   };
 
-  constructor(repository: ModelRepository, pool: WorkerPool, options: SchedulerOptions) {
+  constructor(repository: ModelRepository, pool: TaskRunner, options: SchedulerOptions) {
     this.#pool = pool;
     this.#maxQueueSize = options.maxQueueSize;
     this.#logger = options.logger.child({ component: 'scheduler' });
@@ -67,7 +70,7 @@ export class Scheduler {
    * Sends later runs to `pool`. Runs already out finish in the pool they started in, on the model
    * version it holds.
    */
-  replacePool(pool: WorkerPool): void {
+  replacePool(pool: TaskRunner): void {
     this.#pool = pool;
     this.#pump();
   }
@@ -153,6 +156,7 @@ export class Scheduler {
   abandonAll(error: SluiceError): void {
     for (const queue of this.#order) {
       clearTimeout(queue.timer);
+      queue.timer = undefined;
       for (const item of queue.drain()) item.answer(failed(error, item.acceptedAt));
     }
     for (const item of [...this.#runningItems]) item.answer(failed(error, item.acceptedAt));
@@ -165,7 +169,10 @@ export class Scheduler {
 
   /** Stops the batching timers; items still waiting stay until answered or withdrawn. */
   close(): void {
-    for (const queue of this.#order) clearTimeout(queue.timer);
+    for (const queue of this.#order) {
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+    }
   }
 
   #isIdle(): boolean {
