@@ -202,7 +202,8 @@ export class SluiceServer {
     );
     if (!drained) this.#abandon('drain timed out');
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => this.#grpc.forceShutdown(), this.#forced ? 0 : 5_000).unref();
+      // A forced stop gives calls a moment to get their status out, then closes every connection.
+      const force = setTimeout(() => this.#grpc.forceShutdown(), this.#forced ? 1_000 : 5_000).unref();
       this.#grpc.tryShutdown(() => {
         clearTimeout(force);
         resolve();
@@ -227,7 +228,6 @@ export class SluiceServer {
     this.#scheduler.abandonAll(new SluiceError('UNAVAILABLE', `server is shutting down (${reason}); the item was not finished`));
     for (const session of this.#sessions) session.cancel();
     this.#published.close();
-    this.#grpc.forceShutdown();
   }
 }
 

@@ -30,6 +30,9 @@ export class WorkerPool {
   readonly #piscina: Piscina<InferTask, InferTaskResult>;
   readonly #logger: Logger;
   #closing: Promise<void> | undefined;
+  /** Tasks handed to piscina and not yet settled. */
+  #running = 0;
+  #idle: (() => void)[] = [];
 
   private constructor(piscina: Piscina<InferTask, InferTaskResult>, logger: Logger) {
     this.#piscina = piscina;
@@ -83,21 +86,37 @@ export class WorkerPool {
 
   /** Runs a task; `transferList` buffers are moved to the worker and unusable afterwards. */
   async run(task: InferTask, transferList: readonly ArrayBuffer[]): Promise<InferTaskResult> {
+    this.#running++;
     try {
       return await this.#piscina.run(task, { transferList: [...transferList] });
     } catch (err: unknown) {
       this.#logger.error({ err, model: task.model }, 'worker task failed');
       throw new SluiceError('INTERNAL', 'inference worker failed', { cause: err });
+    } finally {
+      this.#running--;
+      if (this.#running === 0) for (const wake of this.#idle.splice(0)) wake();
     }
   }
 
-  /** Waits for running tasks, then stops the workers. Idempotent. */
+  /**
+   * Waits for every task to finish, then stops the workers. Idempotent. The wait is ours, not
+   * piscina's: its close stops every worker as soon as one of them is idle, and stopping a thread
+   * inside onnxruntime aborts the whole process.
+   */
   close(): Promise<void> {
-    this.#closing ??= this.#piscina.close();
+    this.#closing ??= this.#whenIdle().then(() => this.#piscina.close());
     return this.#closing;
   }
 
-  /** Stops the workers at once, failing running tasks. */
+  #whenIdle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Stops the workers at once, failing running tasks. Only for a pool with nothing running (a
+   * pool that failed to start): a thread stopped inside onnxruntime aborts the process.
+   */
   async destroy(): Promise<void> {
     await this.#piscina.destroy();
   }
