@@ -62,6 +62,8 @@ export class WorkerPool {
       // Workers load their models asynchronously after piscina marks them ready; Atomics.wait
       // between tasks would block that loading (and any other async work in a worker).
       atomics: 'disabled',
+      // The scheduler measures what it needs; piscina's own timing histograms cost every task.
+      recordTiming: false,
     });
     const pool = new WorkerPool(piscina, logger);
     try {
