@@ -10,6 +10,7 @@ export { FfmpegSource, type FfmpegSourceOptions } from './sources/ffmpeg-source.
 export { ImageFilesSource } from './sources/image-files-source.js';
 export { SyntheticSource, type SyntheticOptions } from './sources/synthetic-source.js';
 export { paceFrames, type PaceOptions } from './sources/pace-frames.js';
+export { latestOnly, type LatestOnlyOptions } from './sources/latest-only.js';
 export { prepareFrame, type PrepareFrameOptions } from './sources/prepare-frame.js';
 export { resolveFfmpegPath } from './sources/ffmpeg-binary.js';
 export { SourceError, type SourceErrorCode } from './sources/source-error.js';

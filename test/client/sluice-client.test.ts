@@ -95,3 +95,31 @@ test('watch follows a published stream and listSessions lists it', async (t) => 
   await watching;
   assert.deepEqual(seen, ['1', '2', '3']);
 });
+
+test('predictStream takes a request only when gRPC took the previous one', async (t) => {
+  const { client } = await startTestServer(t);
+  const { frameRequest } = await import('../../client/index.js');
+  // Raw pixels larger than HTTP/2's flow-control window: a server that stops reading stops the writes at once.
+  const pixels = Buffer.alloc(512 * 512 * 3, 128);
+  let pulled = 0;
+  async function* frames(): AsyncGenerator<PredictRequest> {
+    for (let i = 0; ; i++) {
+      pulled++;
+      yield frameRequest('tiny-cnn', { id: String(i), data: pixels, encoding: 'raw', width: 512, height: 512 });
+      // Lets the answers in even if the writer never waited.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  let answered = 0;
+  let ahead = 0;
+  // A window of one with backpressure: the server reads the next frame only once the previous is answered.
+  for await (const response of client.predictStream(frames(), { streamOptions: { maxInFlight: 1 } })) {
+    assert.equal(response.id, String(answered));
+    answered++;
+    ahead = Math.max(ahead, pulled - answered);
+    if (answered === 40) break;
+  }
+  t.diagnostic(`at most ${ahead} requests taken and not answered`);
+  // grpc-js holds 16 written messages before write() returns false; a writer that ignored it would run thousands ahead.
+  assert.ok(ahead <= 24, `${ahead} requests taken ahead of the answers`);
+});

@@ -11,7 +11,7 @@ const header: ResultHeader = {
   width: 2,
   height: 1,
   hasImage: true,
-  counters: { frames: 0, results: 1, framesDropped: 0, resultsDropped: 0 },
+  counters: { frames: 0, framesForwarded: 0, framesWaiting: 0, framesDropped: 0, framesDroppedByServer: 0, results: 1, resultsDropped: 0 },
 };
 
 test('a result message is a length-prefixed JSON header followed by the image', () => {

@@ -61,7 +61,7 @@ test('protocol errors are answered on the socket, which stays usable', async (t)
   ws.sendJson({ type: 'stop' });
   const done = await ws.control('ended');
   assert.deepEqual([done.activity, done.reason], ['source', 'completed']);
-  assert.deepEqual(done.counters, { frames: 3, results: 2, framesDropped: 0, resultsDropped: 0 });
+  assert.deepEqual(done.counters, { frames: 3, framesForwarded: 2, framesWaiting: 0, framesDropped: 0, framesDroppedByServer: 0, results: 2, resultsDropped: 0 });
   ws.sendFrame(frame);
   await ws.error('NO_SOURCE');
 });

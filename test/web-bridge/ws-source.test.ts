@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PredictResponseJson } from '../../web-bridge/index.js';
 import { startBridgeFixture, textFrame } from './bridge-fixture.js';
 
@@ -58,4 +59,41 @@ test('a burst of frames on a small window: every frame answered once, in order, 
   assert.ok(results.at(-1)?.response.prediction !== undefined, 'the freshest frame is never dropped');
   const ended = items.at(-1);
   assert.ok(ended?.kind === 'control' && ended.message.type === 'ended' && ended.message.counters.frames === count);
+});
+
+test('frames far faster than the model: the bridge holds at most one, and every frame is answered by the server or dropped', async (t) => {
+  const { openSocket } = await startBridgeFixture(t, {}, { workers: 1 });
+  const ws = await openSocket();
+  ws.sendJson({ type: 'source', model: 'ppocr-det', window: 1 });
+  await ws.control('source-started');
+  const frame = await textFrame(3);
+  // A camera at 200 frames a second into a model that takes tens of milliseconds a frame.
+  const count = 60;
+  for (let i = 0; i < count; i++) {
+    ws.sendFrame(frame);
+    await sleep(5);
+  }
+  ws.sendJson({ type: 'stop' });
+  const items = await ws.collect((item) => item.kind === 'control' && item.message.type === 'ended', 60_000);
+  const results = items.flatMap((item) => (item.kind === 'result' ? [item.header] : []));
+  assert.deepEqual(results.map((r) => r.response.id), Array.from({ length: count }, (_, i) => String(i)), 'one answer per frame, in frame order');
+  for (const { counters } of results) {
+    assert.ok(counters.framesWaiting <= 1, `the bridge held ${counters.framesWaiting} frames`);
+    assert.equal(counters.framesForwarded + counters.framesWaiting + counters.framesDropped, counters.frames, JSON.stringify(counters));
+  }
+  const ended = items.at(-1);
+  assert.ok(ended?.kind === 'control' && ended.message.type === 'ended');
+  const counters = ended.message.counters;
+  t.diagnostic(JSON.stringify(counters));
+  assert.equal(ended.message.reason, 'completed');
+  assert.equal(counters.frames, count);
+  assert.equal(counters.framesWaiting, 0);
+  assert.equal(counters.framesForwarded + counters.framesDropped, count);
+  assert.ok(counters.framesDropped > 0, 'the bridge kept only the freshest frame while the model was busy');
+  assert.deepEqual([counters.results, counters.resultsDropped], [count, 0]);
+  const dropped = results.filter((r) => r.response.dropped !== undefined).length;
+  const answered = results.filter((r) => r.response.prediction !== undefined || r.response.error !== undefined).length;
+  assert.equal(dropped, counters.framesDropped + counters.framesDroppedByServer);
+  assert.equal(answered + counters.framesDroppedByServer, counters.framesForwarded);
+  assert.ok(results.at(-1)?.response.prediction !== undefined, 'the freshest frame is never dropped');
 });

@@ -51,7 +51,10 @@ export interface WatchMessage {
 export interface SourceMessage {
   readonly type: 'source';
   readonly model: string;
-  /** The stream's window (`max_in_flight`): frames accepted and not yet answered. */
+  /**
+   * The stream's window (`max_in_flight`): frames forwarded and not yet answered. The bridge keeps
+   * to it, holding only the freshest further frame and dropping the one it replaces.
+   */
   readonly window?: number;
   /** Name to publish the stream under (default: `browser-` and random hex). */
   readonly publish?: string;
@@ -123,14 +126,28 @@ export interface ErrorMessage {
 
 export type ServerControlMessage = HelloMessage | WatchingMessage | SourceStartedMessage | EndedMessage | ErrorMessage;
 
-/** Counts of one activity, so far. */
+/**
+ * Counts of one activity, so far. For a source, every frame received is forwarded, waiting or
+ * dropped by the bridge (`frames = framesForwarded + framesWaiting + framesDropped`, plus frames
+ * refused with FRAME_TOO_LARGE), and every frame gets one result: the server's answer (a
+ * prediction, an error, or `dropped`, counted in `framesDroppedByServer`) or the bridge's `dropped`.
+ */
 export interface ActivityCounters {
   /** Frames received from the client (sources only). */
   readonly frames: number;
+  /** Frames forwarded to the server (sources only). */
+  readonly framesForwarded: number;
+  /**
+   * Frames held by the bridge, not yet forwarded because the window is full or the gRPC stream is
+   * not draining: 0 or 1, the freshest (sources only).
+   */
+  readonly framesWaiting: number;
+  /** Frames the bridge dropped without forwarding them: a fresher frame replaced them while they waited. Each was answered `dropped`. */
+  readonly framesDropped: number;
+  /** Frames the server answered `dropped`: pushed out of the stream's window by a fresher frame. */
+  readonly framesDroppedByServer: number;
   /** Results delivered to this socket. */
   readonly results: number;
-  /** Frames the bridge could not forward because the gRPC stream was not draining; each was answered `dropped`. */
-  readonly framesDropped: number;
   /** Results the bridge did not send because the socket was not draining. */
   readonly resultsDropped: number;
 }

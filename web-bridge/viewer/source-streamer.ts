@@ -1,8 +1,9 @@
 /**
  * Captures a `FrameSource` at a target rate, encodes each frame as JPEG and sends it to the
- * bridge, keeping at most `window + 1` frames unanswered: one more than the server's window, so
- * the server always holds the freshest frame and drops the stalest (DROP_OLDEST). Keeps each
- * sent picture until its result comes back, to draw the overlays on the frame they belong to.
+ * bridge, keeping at most `window + 1` frames unanswered: one more than the window the bridge
+ * keeps to, so that a fresh frame is always waiting in the bridge when a slot frees (the bridge
+ * holds only the freshest and answers the one it replaces `dropped`). Keeps each sent picture
+ * until its result comes back, to draw the overlays on the frame they belong to.
  */
 import type { BridgeConnection } from './bridge-connection.js';
 import type { FrameSource } from './frame-source.js';

@@ -63,6 +63,8 @@ export class Viewer {
   #mode: Mode = { kind: 'idle' };
   #shown: Shown | undefined;
   #bridgeDropped = 0;
+  /** Frames of the current source dropped so far, as the bridge last counted them. */
+  #frameDrops = { bridge: 0, server: 0 };
   #watchLatest: { header: ResultHeader; image: Uint8Array; result: ViewResult } | undefined;
   #decoding = false;
 
@@ -140,6 +142,7 @@ export class Viewer {
     if ((old.kind === 'source' || old.kind === 'starting') && (mode.kind !== 'source' || mode.source !== old.source)) old.source.close();
     this.#mode = mode;
     this.#watchLatest = undefined;
+    this.#frameDrops = { bridge: 0, server: 0 };
     if (mode.kind !== old.kind) this.#stats.reset();
     this.#hook.mode = mode.kind;
     this.#hook.session = mode.kind === 'idle' ? '' : mode.session;
@@ -175,7 +178,9 @@ export class Viewer {
         // An activity this viewer replaced reports `replaced` after its successor has begun.
         if (message.reason === 'replaced' || this.#mode.kind === 'idle' || this.#mode.session !== message.session) return;
         this.#setMode({ kind: 'idle' });
-        return this.#status(`${message.activity} ${message.session} ${message.reason}: ${message.counters.results} results, ${message.counters.resultsDropped + message.counters.framesDropped} dropped by the bridge`);
+        return this.#status(
+          `${message.activity} ${message.session} ${message.reason}: ${message.counters.results} results; dropped ${message.counters.framesDropped} frames and ${message.counters.resultsDropped} results in the bridge, ${message.counters.framesDroppedByServer} frames in the server`,
+        );
       case 'error':
         return this.#onError(message);
     }
@@ -201,6 +206,7 @@ export class Viewer {
     }
     const mode = this.#mode;
     if (header.activity === 'source' && mode.kind === 'source') {
+      this.#frameDrops = { bridge: header.counters.framesDropped, server: header.counters.framesDroppedByServer };
       const sent = mode.streamer.take(Number(result.id));
       this.#hook.framesSent = mode.streamer.framesSent;
       if (result.kind === 'dropped') return this.#dropped(now);
@@ -288,6 +294,8 @@ export class Viewer {
     this.#chart.add(Date.now(), sample);
     this.#hook.chartLength = this.#chart.length;
     const latencyName = this.#mode.kind === 'source' ? 'round trip' : 'server total';
-    this.#el.statsLine.textContent = `${sample.fps.toFixed(1)} FPS · ${latencyName} p50 ${sample.p50.toFixed(0)} ms, p99 ${sample.p99.toFixed(0)} ms · ${sample.dropsPerSecond.toFixed(1)} drops/s`;
+    // A source's frames can be dropped in two places: the bridge keeps only the freshest unsent one, the server its window.
+    const where = this.#mode.kind === 'source' ? ` (so far ${this.#frameDrops.bridge} by the bridge, ${this.#frameDrops.server} by the server)` : '';
+    this.#el.statsLine.textContent = `${sample.fps.toFixed(1)} FPS · ${latencyName} p50 ${sample.p50.toFixed(0)} ms, p99 ${sample.p99.toFixed(0)} ms · ${sample.dropsPerSecond.toFixed(1)} drops/s${where}`;
   }
 }

@@ -19,10 +19,11 @@ import { WatchRelay } from './watch-relay.js';
 /** Close code sent to every client when the bridge shuts down. */
 export const CLOSE_GOING_AWAY = 1001;
 
+/** What the socket counts itself; the relay counts what became of the frames. */
 interface Counters {
   frames: number;
+  framesDroppedByServer: number;
   results: number;
-  framesDropped: number;
   resultsDropped: number;
 }
 
@@ -57,11 +58,13 @@ export interface BridgeSocketDeps {
 }
 
 function newCounters(): Counters {
-  return { frames: 0, results: 0, framesDropped: 0, resultsDropped: 0 };
+  return { frames: 0, framesDroppedByServer: 0, results: 0, resultsDropped: 0 };
 }
 
-function snapshot(counters: Counters): ActivityCounters {
-  return { ...counters };
+function snapshot(activity: Activity): ActivityCounters {
+  const { frames, framesDroppedByServer, results, resultsDropped } = activity.kind === 'starting' ? newCounters() : activity.counters;
+  const relayed = activity.kind === 'source' ? activity.relay.counts : { forwarded: 0, waiting: 0, dropped: 0 };
+  return { frames, framesForwarded: relayed.forwarded, framesWaiting: relayed.waiting, framesDropped: relayed.dropped, framesDroppedByServer, results, resultsDropped };
 }
 
 export class BridgeSocket {
@@ -152,11 +155,8 @@ export class BridgeSocket {
       this.#error({ type: 'error', code: 'FRAME_TOO_LARGE', message: `frame ${index} has ${frame.byteLength} bytes; the bridge forwards at most ${maxFrameBytes}`, frame: index });
       return;
     }
-    if (!relay.push(index, frame)) {
-      // Answered like a frame the server dropped, so every forwarded-or-not frame gets one answer.
-      counters.framesDropped++;
-      this.#sendResult(activity, { id: String(index), model: relay.options.model, dropped: {} });
-    }
+    // Frames are refused above once the relay is stopping, so it takes every frame it is given.
+    relay.push(index, frame);
   }
 
   #sendResult(activity: Sourcing | Watching, response: PredictResponseJson, item?: WatchResponse): void {
@@ -171,7 +171,7 @@ export class BridgeSocket {
         width: image === undefined ? 0 : (item?.width ?? 0),
         height: image === undefined ? 0 : (item?.height ?? 0),
         hasImage: image !== undefined,
-        counters: { ...snapshot(counters), results: counters.results + 1 },
+        counters: { ...snapshot(activity), results: counters.results + 1 },
       },
       image,
     );
@@ -193,10 +193,10 @@ export class BridgeSocket {
   }
 
   #ended(activity: Activity, reason: EndReason): void {
-    const counters = activity.kind === 'starting' ? newCounters() : activity.counters;
+    const counters = snapshot(activity);
     const kind = activity.kind === 'starting' ? 'source' : activity.kind;
     this.#log.info({ activity: kind, session: activity.session, reason, ...counters }, 'activity ended');
-    this.#sender.control({ type: 'ended', activity: kind, session: activity.session, reason, counters: snapshot(counters) });
+    this.#sender.control({ type: 'ended', activity: kind, session: activity.session, reason, counters });
   }
 
   #startWatch(message: WatchMessage): void {
@@ -265,7 +265,13 @@ export class BridgeSocket {
         { model: model.name, window, publish: session, itemTimeoutMs: message.itemTimeoutMs ?? 0 },
         {
           onResponse: (response) => {
-            if (this.#activity === activity) this.#sendResult(activity, PredictResponse.toJSON(response) as PredictResponseJson);
+            if (this.#activity !== activity) return;
+            if (response.result?.$case === 'dropped') counters.framesDroppedByServer++;
+            this.#sendResult(activity, PredictResponse.toJSON(response) as PredictResponseJson);
+          },
+          // Answered like a frame the server dropped, so that every frame gets one answer, in order.
+          onDropped: (index) => {
+            if (this.#activity === activity) this.#sendResult(activity, { id: String(index), model: model.name, dropped: {} });
           },
           onEnd: (error) => {
             if (this.#activity !== activity) return;

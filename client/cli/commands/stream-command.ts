@@ -48,8 +48,8 @@ export function registerStreamCommand(program: Command, globals: () => GlobalOpt
     .option('--resize <size>', 'scale frames before sending: WxH (stretched) or W (keeping the aspect ratio)')
     .addOption(new Option('--encode <format>', 'send frames as jpeg, png or raw RGB pixels [default: jpeg for video, as-is for image files]').choices(ENCODINGS))
     .option('--input-format <format>', 'ffmpeg input format (-f), e.g. v4l2, avfoundation, dshow, x11grab, lavfi')
-    .addOption(new Option('--drop-policy <policy>', 'when the window is full: wait (none), or drop the oldest waiting frame for the new one (live sources)').choices(DROP_POLICIES).default('none'))
-    .option('--window <n>', 'frames in flight, sent and not yet answered; the client keeps to it too unless dropping', '16')
+    .addOption(new Option('--drop-policy <policy>', 'when the window is full: wait (none), or read on and send only the freshest frame once there is room, dropping the others (drop-oldest, for live sources)').choices(DROP_POLICIES).default('none'))
+    .option('--window <n>', 'frames in flight, sent and not yet answered; the client keeps to it too', '16')
     .option('--item-timeout <ms>', 'answer a frame DEADLINE_EXCEEDED when it waits longer than this to start')
     .option('--publish <name>', 'publish the stream under this name, for the viewer and other watchers (ListSessions, Watch)')
     .option('--client-batch <n>', 'stack N frames into one float32 tensor request, preprocessed here (fixed-size classification or tensor models only; compare with the server\'s own batching)')
@@ -109,8 +109,9 @@ Examples:
             resize,
             encoding,
             streamOptions,
-            // Dropping needs the server to see fresh frames while old ones wait, so the client sends freely.
-            inFlight: dropPolicy === 'drop-oldest' ? undefined : window,
+            inFlight: window,
+            // A live source is read on while the window is full; only its freshest frame waits here.
+            dropOldest: dropPolicy === 'drop-oldest',
             batch,
             out,
             stats,

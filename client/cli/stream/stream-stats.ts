@@ -16,15 +16,21 @@ export interface LatencySummary {
   readonly mean: number;
 }
 
-/** Counts of a stream's frames. */
+/**
+ * Counts of a stream's frames. Once a finite source is read to its end, every frame taken from it
+ * was sent or dropped by the client (`sent + droppedByClient`), and every frame sent was answered
+ * (`answered = predictions + droppedByServer + errors`).
+ */
 export interface FrameCounts {
   /** Frames sent to the server. */
   readonly sent: number;
-  /** Responses received: predictions + dropped + errors. */
+  /** Responses received: predictions + droppedByServer + errors. */
   readonly answered: number;
   readonly predictions: number;
-  /** Answered `dropped`: pushed out by a fresher frame (drop-oldest). */
-  readonly dropped: number;
+  /** Answered `dropped` by the server: pushed out of its window by a fresher frame (drop-oldest). */
+  readonly droppedByServer: number;
+  /** Never sent: replaced by a fresher frame while the window was full or gRPC was not taking writes (drop-oldest). */
+  readonly droppedByClient: number;
   readonly errors: number;
   /** Frames of a live source skipped by the client to keep to `--fps`. */
   readonly skipped: number;
@@ -37,8 +43,9 @@ const RING = 8192;
 export class StreamStats {
   sent = 0;
   skipped = 0;
+  droppedByClient = 0;
   #predictions = 0;
-  #dropped = 0;
+  #droppedByServer = 0;
   #errors = 0;
   readonly #errorsByCode = new Map<string, number>();
   /** The first error answer, `CODE: message`, to explain a run where everything failed. */
@@ -59,7 +66,7 @@ export class StreamStats {
       this.#recent[this.#recentCount % RING] = performance.now();
       this.#recentCount++;
     } else if (result?.$case === 'dropped') {
-      this.#dropped++;
+      this.#droppedByServer++;
     } else {
       this.#errors++;
       const code = result?.$case === 'error' ? (status[result.value.code] ?? String(result.value.code)) : 'EMPTY_RESPONSE';
@@ -81,8 +88,16 @@ export class StreamStats {
   }
 
   get counts(): FrameCounts {
-    const answered = this.#predictions + this.#dropped + this.#errors;
-    return { sent: this.sent, answered, predictions: this.#predictions, dropped: this.#dropped, errors: this.#errors, skipped: this.skipped };
+    const answered = this.#predictions + this.#droppedByServer + this.#errors;
+    return {
+      sent: this.sent,
+      answered,
+      predictions: this.#predictions,
+      droppedByServer: this.#droppedByServer,
+      droppedByClient: this.droppedByClient,
+      errors: this.#errors,
+      skipped: this.skipped,
+    };
   }
 
   get errorsByCode(): Record<string, number> {

@@ -33,7 +33,7 @@ export function streamSummary(stats: StreamStats, source: string, model: string,
   };
 }
 
-/** The live line: `sent 120  answered 118  14.9 fps  p50 12.1 ms  p99 30.2 ms  dropped 0  errors 0  8.1 s`. */
+/** The live line: `sent 120  answered 118  14.9 fps  p50 12.1 ms  p99 30.2 ms  dropped server 2 client 40  errors 0  8.1 s`. */
 export function statusText(stats: StreamStats): string {
   const c = stats.counts;
   const latency = stats.latency();
@@ -42,7 +42,7 @@ export function statusText(stats: StreamStats): string {
     `answered ${c.answered}`,
     `${stats.recentRate.toFixed(1)} fps`,
     latency === undefined ? 'p50 - p99 -' : `p50 ${ms(latency.p50)} p99 ${ms(latency.p99)}`,
-    `dropped ${c.dropped}`,
+    `dropped server ${c.droppedByServer} client ${c.droppedByClient}`,
     `errors ${c.errors}`,
   ];
   if (c.skipped > 0) parts.push(`skipped ${c.skipped}`);
@@ -56,7 +56,7 @@ export function formatStreamSummary(summary: StreamSummary): string {
   const errors = Object.entries(summary.errorsByCode).map(([code, count]) => `${code} ${count}`);
   const lines = [
     `${summary.interrupted ? 'interrupted' : 'done'}: ${summary.source} -> ${summary.model}`,
-    `frames      ${f.sent} sent, ${f.answered} answered: ${f.predictions} predicted, ${f.dropped} dropped, ${f.errors} errors${errors.length > 0 ? ` (${errors.join(', ')})` : ''}`,
+    `frames      ${f.sent} sent, ${f.answered} answered: ${f.predictions} predicted, ${f.droppedByServer} dropped by the server, ${f.errors} errors${errors.length > 0 ? ` (${errors.join(', ')})` : ''}; ${f.droppedByClient} dropped by the client`,
   ];
   if (f.skipped > 0) lines.push(`skipped     ${f.skipped} camera frames, to keep to the requested rate`);
   lines.push(`throughput  ${summary.fps.toFixed(1)} frames/s predicted in ${(summary.elapsedMs / 1000).toFixed(2)} s`);

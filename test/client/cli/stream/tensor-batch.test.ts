@@ -10,8 +10,8 @@ import { solidPng } from '../../../helpers/images.js';
 const tinyCnn = ModelConfig.fromPartial({
   name: 'tiny-cnn',
   maxBatchSize: 16,
-  inputs: [{ name: 'image', dtype: DataType.DATA_TYPE_FLOAT32, shape: [-1, 3, 32, 32] }],
-  outputs: [{ name: 'probs', dtype: DataType.DATA_TYPE_FLOAT32, shape: [-1, 3] }],
+  inputs: [{ name: 'image', dtype: DataType.DATA_TYPE_FLOAT32, shape: [-1n, 3n, 32n, 32n] }],
+  outputs: [{ name: 'probs', dtype: DataType.DATA_TYPE_FLOAT32, shape: [-1n, 3n] }],
   preprocessing: { width: 32, height: 32, resizeMode: ResizeMode.RESIZE_MODE_STRETCH, layout: Layout.LAYOUT_NCHW, channelOrder: ChannelOrder.CHANNEL_ORDER_RGB, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
   postprocessor: { kind: { $case: 'classification', value: { output: '', topK: 2, softmax: false } } },
   labels: ['red', 'green', 'blue'],
@@ -23,7 +23,7 @@ test('frames become rows of one normalised float32 tensor, as the model config s
   const plan = planTensorBatch(tinyCnn, 4);
   const request = await tensorBatchRequest([await frame('0', [255, 0, 0]), await frame('1', [0, 0, 255])], plan, '0..1');
   const [tensor] = request.inputs;
-  assert.deepEqual([request.id, request.returnTensors, tensor?.name, tensor?.shape], ['0..1', true, 'image', [2, 3, 32, 32]]);
+  assert.deepEqual([request.id, request.returnTensors, tensor?.name, tensor?.shape], ['0..1', true, 'image', [2n, 3n, 32n, 32n]]);
   const values = new Float32Array(new Uint8Array(tensor?.rawData ?? []).buffer);
   const plane = 32 * 32;
   // (255 / 255 - 0.5) / 0.5 = 1 and (0 - 0.5) / 0.5 = -1, channel by channel.
@@ -32,7 +32,7 @@ test('frames become rows of one normalised float32 tensor, as the model config s
 
   const bgr = planTensorBatch({ ...tinyCnn, preprocessing: { ...tinyCnn.preprocessing!, channelOrder: ChannelOrder.CHANNEL_ORDER_BGR, layout: Layout.LAYOUT_NHWC } }, 1);
   const [swapped] = (await tensorBatchRequest([await frame('0', [255, 0, 0])], bgr, '0')).inputs;
-  assert.deepEqual(swapped?.shape, [1, 32, 32, 3]);
+  assert.deepEqual(swapped?.shape, [1n, 32n, 32n, 3n]);
   assert.deepEqual([...new Float32Array(new Uint8Array(swapped?.rawData ?? []).buffer).subarray(0, 3)], [-1, -1, 1]);
 });
 
@@ -43,7 +43,7 @@ test('an answer to a batch is split into one response per frame, with top-k clas
   const response = PredictResponse.fromPartial({
     id: '7..8',
     model: 'tiny-cnn',
-    result: { $case: 'prediction', value: { outputs: [{ name: 'probs', dtype: DataType.DATA_TYPE_FLOAT32, shape: [2, 3], rawData: Buffer.from(probs.buffer) }] } },
+    result: { $case: 'prediction', value: { outputs: [{ name: 'probs', dtype: DataType.DATA_TYPE_FLOAT32, shape: [2n, 3n], rawData: Buffer.from(probs.buffer) }] } },
   });
   const [a, b] = splitBatchResponse(response, frames, plan);
   assert.equal(a?.id, '7');
