@@ -50,6 +50,18 @@ export function readRssMiB(pid: number): number {
   return readStatusKb(pid, 'VmRSS') / 1024;
 }
 
+/** The median of the resident set sampled every `everyMs` for `durationMs`, in MiB: a steadier idle figure than one read. */
+export async function medianRssMiB(pid: number, durationMs = 1000, everyMs = 50): Promise<number> {
+  const samples: number[] = [];
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    samples.push(readRssMiB(pid));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor((samples.length - 1) / 2)] ?? readRssMiB(pid);
+}
+
 /** One resident-set sample, `tMs` after the window opened. */
 export interface RssSample {
   readonly tMs: number;

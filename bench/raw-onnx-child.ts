@@ -5,12 +5,14 @@
  * share one item counter, so a counted budget is split exactly.
  */
 import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { type BenchInput, type Budget, batchedShape, inputValues } from './bench-models.js';
 import { LatencyRecorder } from '../client/metrics/latency-recorder.js';
 import { readMachineBusySeconds } from './proc-stats.js';
 import type { RawLayout, RawOnnxJob, RawOnnxResult } from './raw-onnx.js';
+import { openServerSession } from './server-session.js';
+import { nextMessage, startTsxWorker } from './tsx-worker.js';
 
 const MAX_RUNS = 2 ** 31 - 1;
 
@@ -28,17 +30,6 @@ interface WorkerJob {
 }
 
 type WorkerMessage = { readonly kind: 'ready' } | { readonly kind: 'done'; readonly latenciesUs: Float64Array };
-
-/** The server's session options (server/worker/model-runner.ts), with the given intra-op threads. */
-function openSession(modelPath: string, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
-}
 
 function feedsFor(inputs: readonly BenchInput[], batch: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
@@ -97,7 +88,7 @@ class MeasuredWindow {
 }
 
 async function measureInMainThread(job: RawOnnxJob, layout: RawLayout, batch: number, window: MeasuredWindow): Promise<number[]> {
-  const session = await openSession(job.modelPath, layout.threads);
+  const session = await openServerSession(job.modelPath, layout.threads);
   try {
     const feeds = feedsFor(job.inputs, batch);
     const { warmupRuns, maxRuns } = runsOf(job.budget, batch);
@@ -111,33 +102,15 @@ async function measureInMainThread(job: RawOnnxJob, layout: RawLayout, batch: nu
   }
 }
 
-/** Starts a worker thread running this file; tsx is registered in it first (workers do not inherit `--import`). */
-function startWorker(data: WorkerJob): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const source = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  return new Worker(source, { eval: true, workerData: data });
-}
-
-function nextMessage(worker: Worker): Promise<WorkerMessage> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    worker.once('error', onError);
-    worker.once('message', (message: WorkerMessage) => {
-      worker.off('error', onError);
-      resolve(message);
-    });
-  });
-}
-
 async function measureInWorkers(job: RawOnnxJob, layout: RawLayout, batch: number, window: MeasuredWindow): Promise<number[]> {
   const { warmupRuns, maxRuns } = runsOf(job.budget, batch);
   const claimed = new SharedArrayBuffer(4);
   const workers = Array.from({ length: layout.sessions }, () =>
-    startWorker({ modelPath: job.modelPath, inputs: job.inputs, threads: layout.threads, batch, warmupRuns, seconds: job.budget.seconds, maxRuns, claimed }),
+    startTsxWorker(import.meta.url, { modelPath: job.modelPath, inputs: job.inputs, threads: layout.threads, batch, warmupRuns, seconds: job.budget.seconds, maxRuns, claimed }),
   );
   try {
-    await Promise.all(workers.map(nextMessage));
-    const done = workers.map(nextMessage);
+    await Promise.all(workers.map((w) => nextMessage<WorkerMessage>(w)));
+    const done = workers.map((w) => nextMessage<WorkerMessage>(w));
     window.begin();
     for (const worker of workers) worker.postMessage('go');
     const results = await Promise.all(done);
@@ -181,7 +154,7 @@ async function workerMain(): Promise<void> {
   const job = workerData as WorkerJob;
   const port = parentPort;
   if (port === null) throw new Error('raw-onnx-child: no parent port');
-  const session = await openSession(job.modelPath, job.threads);
+  const session = await openServerSession(job.modelPath, job.threads);
   const feeds = feedsFor(job.inputs, job.batch);
   for (let i = 0; i < job.warmupRuns; i++) await runOnce(session, feeds);
   const go = new Promise((resolve) => port.once('message', resolve));

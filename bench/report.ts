@@ -9,30 +9,10 @@ import { layoutName } from './raw-onnx.js';
 import type { BenchResults, ModelRatios, ModelResults, ProfileResult, TargetResult } from './results.js';
 import { LIVE_OVERLOAD, LIVE_WINDOW } from './sluice-scenarios.js';
 import type { LoadResult } from './sluice-load.js';
+import { type Cell, bytes, markdownTable, num, ratio } from './markdown-table.js';
+import { costSections } from './cost-report.js';
+import type { OverheadResult } from './overhead-ratio.js';
 
-type Cell = string;
-
-/** A Markdown table with columns padded to equal width; numeric-looking columns align right. */
-export function markdownTable(header: readonly Cell[], rows: readonly (readonly Cell[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const right = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d.,]+[x%]?$|^-$|^n\/a$/.test(r[i] ?? '')));
-  const line = (cells: readonly Cell[]): string => `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-/** A number with as many decimals as its size deserves. */
-export function num(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '-';
-  const abs = Math.abs(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  if (abs >= 1) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-const ratio = (value: number | undefined): string => (value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(2)}x`);
-const bytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KB` : `${n} B`);
 const latencyCells = (l: LatencySummary): Cell[] => [num(l.p50Ms), num(l.p90Ms), num(l.p99Ms)];
 
 const SCENARIO_HEADER = ['Model', 'Scenario', 'Items', 'Items/s', 'p50 ms', 'p90 ms', 'p99 ms', 'Overhead p50 ms', 'Batch', 'Cores', 'CPU us/item', 'Load cores', 'Other cores', 'Peak RSS MiB'];
@@ -125,9 +105,9 @@ export function liveTable(models: readonly ModelResults[], ratios: readonly Mode
   return markdownTable(header, rows);
 }
 
-/** Sluice against raw onnxruntime and against the echo server. */
-export function ratioTable(ratios: readonly ModelRatios[]): string {
-  const header = ['Model', 'Raw limit items/s', 'Stream / raw', 'Stream off / raw', 'Stream / raw batch 8', 'Batching on / off', 'Stream / echo', 'Server CPU per item / echo', 'c=1 p50 - raw inference p50 ms'];
+/** Sluice against raw onnxruntime and against the echo server; the overhead ratio where measured. */
+export function ratioTable(ratios: readonly ModelRatios[], overhead: readonly OverheadResult[]): string {
+  const header = ['Model', 'Raw limit items/s', 'Stream / raw', 'Stream off / raw', 'Stream / raw batch 8', 'Batching on / off', 'Stream / echo', 'Server CPU per item / echo', '(Server - raw) / echo CPU', 'c=1 p50 - raw inference p50 ms'];
   const rows = ratios.map((r) => [
     r.label,
     `${num(r.rawLimit.itemsPerSec)} (${r.rawLimit.layout})`,
@@ -137,6 +117,7 @@ export function ratioTable(ratios: readonly ModelRatios[]): string {
     ratio(r.batchingGain),
     ratio(r.streamVsEcho),
     ratio(r.cpuPerItemVsEcho),
+    overhead.find((o) => o.label === r.label)?.ratio.toFixed(2) ?? '-',
     num(r.c1LatencyAboveRawMs),
   ]);
   return markdownTable(header, rows);
@@ -170,12 +151,13 @@ export function profileText(profiles: readonly ProfileResult[]): string {
 export function formatReport(results: BenchResults): string {
   const env = results.environment;
   const sections = [
-    `Sluice benchmark, ${results.startedAt}: node ${env.node}, ${env.cpus} x ${env.cpuModel}, load average before ${env.loadAverageBefore.map((n) => n.toFixed(2)).join(' ')}, commit ${env.commit}${env.dirty ? ' + uncommitted changes' : ''}${results.quick ? ' (QUICK: shortened budgets)' : ''}`,
-    scenarioTable(results.models),
-    liveTable(results.models, results.ratios),
-    ratioTable(results.ratios),
-    targetTable(results.targets),
+    `Sluice benchmark, ${results.startedAt}: node ${env.node}, ${env.cpus} x ${env.cpuModel}, load average before ${env.loadAverageBefore.map((n) => n.toFixed(2)).join(' ')}, commit ${env.commit}${env.dirty ? ' + uncommitted changes' : ''}${results.quick ? ' (QUICK: shortened budgets)' : ''}; scenarios ${results.scenarios.join(', ')}`,
   ];
+  if (results.models.length > 0) {
+    sections.push(scenarioTable(results.models), liveTable(results.models, results.ratios), ratioTable(results.ratios, results.overhead));
+  }
+  sections.push(...costSections(results.overhead, results));
+  if (results.targets.length > 0) sections.push(targetTable(results.targets));
   if (results.ocr !== undefined) sections.push(ocrLine(results.ocr));
   if (results.profiles.length > 0) sections.push(`CPU profiles of the scenarios behind missed targets (self time, % of busy time):\n\n${profileText(results.profiles)}`);
   sections.push(`${results.seconds.toFixed(0)} s in all`);

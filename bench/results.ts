@@ -8,6 +8,9 @@ import type { EchoResult } from './echo-service.js';
 import type { LiveResult } from './live-load.js';
 import type { RawOnnxResult } from './raw-onnx.js';
 import type { LoadResult } from './sluice-load.js';
+import type { CostResults } from './cost-scenarios.js';
+import type { OverheadResult } from './overhead-ratio.js';
+import type { ScenarioName } from './scenario-selection.js';
 
 /** Everything measured for one model. */
 export interface ModelResults {
@@ -64,7 +67,8 @@ export interface TargetResult {
   /** The measured value, readable. */
   readonly measured: string;
   readonly met: boolean;
-  readonly profile: ProfileScenario;
+  /** The scenario to profile when the target is missed; absent when none is profiled. */
+  readonly profile?: ProfileScenario;
 }
 
 /** A scenario run again with `--cpu-prof`, summarised. */
@@ -88,14 +92,18 @@ export interface Environment {
   readonly dirty: boolean;
 }
 
-/** A whole run. */
-export interface BenchResults {
+/** A whole run; the scenarios of the transport-cost issue come from `CostResults`. */
+export interface BenchResults extends CostResults {
   readonly startedAt: string;
+  /** The scenarios run (`--only`, or what `--models` implies). */
+  readonly scenarios: readonly ScenarioName[];
   readonly seconds: number;
   readonly quick: boolean;
   readonly environment: Environment;
   readonly models: readonly ModelResults[];
   readonly ratios: readonly ModelRatios[];
+  /** (Sluice server CPU - raw onnxruntime CPU) / echo server CPU, per item, for each model measured. */
+  readonly overhead: readonly OverheadResult[];
   readonly targets: readonly TargetResult[];
   readonly profiles: readonly ProfileResult[];
   /** The OCR pipeline on rendered frames of moving text; absent when `--models` left it out. */

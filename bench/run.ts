@@ -6,7 +6,8 @@
  *
  * Flags: `--quick` (budgets cut to a third, for trying changes), `--profile missed|all|none`
  * (which targets' scenarios to profile; default missed), `--models tiny,cls,det` (a subset;
- * targets need their models).
+ * targets need their models), `--only models,overhead,ocr,jpeg,live-jpeg,streams,memory` (the
+ * scenarios to run; see `scenario-selection.ts`).
  */
 import { measureOcrPipeline } from './ocr-scenario.js';
 import { execFileSync } from 'node:child_process';
@@ -19,13 +20,17 @@ import { PredictRequest } from '../gen/ts/sluice/v1/inference_service.js';
 import { BENCH_MODELS, type BenchModel, requestFactory, scaleBudgets } from './bench-models.js';
 import { REPO_ROOT } from './child-process.js';
 import { type ClockWindow, monotonicUs, summariseProfiles } from './cpu-profile.js';
-import { type EchoServer, startEchoServer } from './echo-service.js';
 import { createModelsDir } from './models-dir.js';
 import { RAW_LAYOUTS, layoutName, measureRawOnnx } from './raw-onnx.js';
+import { type Servers, startServers } from './bench-servers.js';
+import { runCostScenarios } from './cost-scenarios.js';
+import { evaluateCostTargets } from './cost-targets.js';
+import { type OverheadResult, SERVER_LAYOUT, measureOverhead, measureServerLayoutRaw, overheadOf, rawBatchFor, serverLayoutRaw } from './overhead-ratio.js';
 import { formatReport } from './report.js';
-import type { BenchResults, Environment, ModelResults, ProfileResult, TargetResult } from './results.js';
+import type { BenchResults, Environment, ModelResults, ProfileResult, ProfileScenario, TargetResult } from './results.js';
+import { selectScenarios } from './scenario-selection.js';
 import { startSluice } from './server-process.js';
-import { type Connection, LIVE_OVERLOAD, connect, runLiveScenario, runLoadScenario } from './sluice-scenarios.js';
+import { LIVE_OVERLOAD, connect, runLiveScenario, runLoadScenario } from './sluice-scenarios.js';
 import { computeRatios, evaluateTargets } from './targets.js';
 
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
@@ -48,46 +53,11 @@ function requestBytes(model: BenchModel): number {
   return PredictRequest.encode(requestFactory(model)('0')).finish().byteLength;
 }
 
-/** The servers every model is measured against, up for the whole run (idle ones cost nothing). */
-interface Servers {
-  readonly echo: EchoServer;
-  readonly withBatching: Connection;
-  readonly withoutBatching: Connection;
-  close(): Promise<void>;
-}
-
-/** Starts the echo server and two Sluice servers: the repository's batching and batching off. */
-async function startServers(models: readonly BenchModel[]): Promise<Servers> {
-  const names = models.map((m) => m.name);
-  const dirs = [createModelsDir({ models: names, batching: true }), createModelsDir({ models: names, batching: false })];
-  const started: { stop(): Promise<void> }[] = [];
-  const connections: Connection[] = [];
-  const close = async (): Promise<void> => {
-    for (const c of connections) c.close();
-    await Promise.all(started.map((s) => s.stop()));
-    for (const dir of dirs) dir.remove();
-  };
-  try {
-    const echo = await startEchoServer();
-    started.push(echo);
-    for (const dir of dirs) {
-      const server = await startSluice({ modelsDir: dir.path });
-      started.push(server);
-      connections.push(await connect(server));
-    }
-    const [withBatching, withoutBatching] = connections as [Connection, Connection];
-    return { echo, withBatching, withoutBatching, close };
-  } catch (err: unknown) {
-    await close();
-    throw err;
-  }
-}
-
 /**
  * Every scenario of one model, back to back, so that the ratios compare measurements taken close
  * together on a machine whose other load comes and goes.
  */
-async function measureModel(model: BenchModel, servers: Servers): Promise<ModelResults> {
+async function measureModel(model: BenchModel, servers: Servers): Promise<{ results: ModelResults; overhead: OverheadResult }> {
   log(`${model.label}: raw onnxruntime (${model.name}), layouts ${RAW_LAYOUTS.map(layoutName).join(' ')}, batches ${model.rawBatches.join(' ')}`);
   const modelPath = join(REPO_ROOT, 'models', model.name, 'model.onnx');
   const raw = await measureRawOnnx({ modelPath, inputs: model.inputs, batches: model.rawBatches, layouts: RAW_LAYOUTS, budget: model.budgets.raw });
@@ -102,22 +72,35 @@ async function measureModel(model: BenchModel, servers: Servers): Promise<ModelR
   const streamOn = await runLoadScenario(servers.withBatching, model, 'stream');
   log(`${model.label}: live mode at ${LIVE_OVERLOAD} x ${streamOn.itemsPerSec.toFixed(1)} items/s`);
   const live = await runLiveScenario(servers.withBatching, model, streamOn.itemsPerSec);
-  return { label: model.label, name: model.name, requestBytes: bytes, streamWindow: model.streamWindow, raw, echo, oneC1, oneC16, streamOff, streamOn, live };
+  const rawBatch = rawBatchFor(streamOn);
+  let rawAtBatch = serverLayoutRaw(raw, rawBatch);
+  if (rawAtBatch === undefined) {
+    log(`${model.label}: raw onnxruntime ${layoutName(SERVER_LAYOUT)} at the stream's batch size, ${rawBatch}, for the overhead ratio`);
+    rawAtBatch = await measureServerLayoutRaw(model, rawBatch);
+  }
+  return {
+    results: { label: model.label, name: model.name, requestBytes: bytes, streamWindow: model.streamWindow, raw, echo, oneC1, oneC16, streamOff, streamOn, live },
+    overhead: overheadOf(model.label, streamOn, echo, rawAtBatch),
+  };
 }
 
 /** Runs the scenario behind each given target again on a server under `--cpu-prof`. */
 async function profileTargets(models: readonly BenchModel[], results: readonly ModelResults[], targets: readonly TargetResult[], stamp: string): Promise<ProfileResult[]> {
-  const byScenario = new Map<string, TargetResult[]>();
+  const byScenario = new Map<string, { scenario: ProfileScenario; targets: TargetResult[] }>();
   for (const target of targets) {
+    if (target.profile === undefined) continue;
     const key = `${target.profile.label}-${target.profile.scenario}`;
-    byScenario.set(key, [...(byScenario.get(key) ?? []), target]);
+    const entry = byScenario.get(key) ?? { scenario: target.profile, targets: [] };
+    entry.targets.push(target);
+    byScenario.set(key, entry);
   }
   const profiles: ProfileResult[] = [];
-  for (const [key, behind] of byScenario) {
-    const { label, scenario } = (behind[0] as TargetResult).profile;
+  for (const [key, { scenario: where, targets: behind }] of byScenario) {
+    const { label, scenario } = where;
     const model = models.find((m) => m.label === label);
     const measured = results.find((m) => m.label === label);
-    if (model === undefined || measured === undefined) continue;
+    // Live mode's rate comes from the measured stream; the other scenarios need only the model.
+    if (model === undefined || (scenario === 'live' && measured === undefined)) continue;
     log(`profiling: ${label} ${scenario} (for ${behind.map((t) => t.id).join(', ')})`);
     const dir = join(RESULTS_DIR, 'profiles', stamp, key);
     const modelsDir = createModelsDir({ models: [model.name], batching: scenario !== 'stream-off' });
@@ -128,7 +111,7 @@ async function profileTargets(models: readonly BenchModel[], results: readonly M
       try {
         const fromUs = monotonicUs();
         if (scenario === 'one-c1') await runLoadScenario(connection, model, 'one-c1');
-        else if (scenario === 'live') await runLiveScenario(connection, model, measured.streamOn.itemsPerSec);
+        else if (scenario === 'live' && measured !== undefined) await runLiveScenario(connection, model, measured.streamOn.itemsPerSec);
         else await runLoadScenario(connection, model, 'stream');
         window = { fromUs, toUs: monotonicUs() };
       } finally {
@@ -145,31 +128,44 @@ async function profileTargets(models: readonly BenchModel[], results: readonly M
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, profile: { type: 'string', default: 'missed' }, models: { type: 'string' } },
+    options: { quick: { type: 'boolean', default: false }, profile: { type: 'string', default: 'missed' }, models: { type: 'string' }, only: { type: 'string' } },
   });
   const profile = values.profile ?? 'missed';
   if (!['missed', 'all', 'none'].includes(profile)) throw new Error(`--profile takes missed, all or none, not ${profile}`);
   const wanted = values.models?.split(',');
-  const models = BENCH_MODELS.filter((m) => wanted === undefined || wanted.includes(m.label)).map((m) => (values.quick ? scaleBudgets(m, 1 / 3) : m));
-  if (models.length === 0 && !(wanted ?? []).includes('ocr')) throw new Error(`--models takes a comma-separated subset of ${BENCH_MODELS.map((m) => m.label).join(',')}`);
+  const selected = selectScenarios(values.only, wanted);
+  const scale = values.quick ? 1 / 3 : 1;
+  const models = BENCH_MODELS.filter((m) => wanted === undefined || wanted.includes(m.label)).map((m) => (values.quick ? scaleBudgets(m, scale) : m));
+  const withModels = selected.has('models') || selected.has('overhead');
+  if (withModels && models.length === 0) throw new Error(`--models takes a comma-separated subset of ${BENCH_MODELS.map((m) => m.label).join(',')}`);
   const stamp = startedAt.toISOString().replace(/:/g, '-');
   const loadAverageBefore = loadavg();
 
   const modelResults: ModelResults[] = [];
-  if (models.length > 0) {
+  const overhead: OverheadResult[] = [];
+  if (withModels) {
     const servers = await startServers(models);
     try {
-      for (const model of models) modelResults.push(await measureModel(model, servers));
+      for (const model of models) {
+        if (selected.has('models')) {
+          const measured = await measureModel(model, servers);
+          modelResults.push(measured.results);
+          overhead.push(measured.overhead);
+        } else {
+          log(`${model.label}: overhead ratio: echo, stream with batching, raw onnxruntime at the stream's batch size`);
+          overhead.push(await measureOverhead(model, servers, requestBytes(model)));
+        }
+      }
     } finally {
       await servers.close();
     }
   }
-  const withOcr = wanted === undefined || wanted.includes('ocr');
   const ocrBudget = { seconds: values.quick ? 3 : 8, maxItems: Number.MAX_SAFE_INTEGER, warmupItems: 4 };
-  if (withOcr) log('ocr: the pipeline on rendered 640x360 frames of moving text');
-  const ocr = withOcr ? await measureOcrPipeline(ocrBudget) : undefined;
+  if (selected.has('ocr')) log('ocr: the pipeline on rendered 640x360 frames of moving text');
+  const ocr = selected.has('ocr') ? await measureOcrPipeline(ocrBudget) : undefined;
+  const cost = await runCostScenarios(selected, scale, log);
   const ratios = modelResults.map(computeRatios);
-  const targets = evaluateTargets(modelResults, ratios);
+  const targets = [...evaluateTargets(modelResults, ratios), ...evaluateCostTargets(overhead, cost)];
   const toProfile = profile === 'all' ? targets : profile === 'missed' ? targets.filter((t) => !t.met) : [];
   const profiles = await profileTargets(models, modelResults, toProfile, stamp);
 
@@ -186,12 +182,15 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     seconds: (performance.now() - clock) / 1000,
     quick: values.quick === true,
+    scenarios: [...selected],
     environment,
     models: modelResults,
     ratios,
+    overhead,
     targets,
     profiles,
     ocr,
+    ...cost,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${stamp}.json`);

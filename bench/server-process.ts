@@ -14,6 +14,8 @@ export interface SluiceProcessOptions {
   readonly threads?: number;
   /** When set, the server runs with `--cpu-prof` and writes its profiles (one per thread) here. */
   readonly cpuProfileDir?: string;
+  /** More `sluice serve` arguments, after the benchmark's own. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A running `sluice serve`. */
@@ -24,6 +26,11 @@ export interface SluiceProcess {
   /** Stops the server gracefully (SIGTERM: it drains, then exits) and waits for it. */
   stop(): Promise<void>;
 }
+
+/** Worker threads of every benchmarked server (one per core of the 2-core machine). */
+export const SLUICE_WORKERS = 2;
+/** onnxruntime intra-op threads per session in every benchmarked server. */
+export const SLUICE_THREADS = 1;
 
 /** The compiled CLI; `npm run bench` compiles before it runs. */
 export const SLUICE_CLI = join(REPO_ROOT, 'dist', 'client', 'cli', 'sluice.js');
@@ -41,9 +48,10 @@ export async function startSluice(options: SluiceProcessOptions): Promise<Sluice
       SLUICE_CLI,
       'serve',
       ...['--host', '127.0.0.1', '--port', '0', '--models', options.modelsDir],
-      ...['--workers', String(options.workers ?? 2), '--threads', String(options.threads ?? 1), '--log-level', 'info'],
+      ...['--workers', String(options.workers ?? SLUICE_WORKERS), '--threads', String(options.threads ?? SLUICE_THREADS), '--log-level', 'info'],
       // Metrics stay on, as shipped, but on a free port: several servers run side by side.
       ...['--metrics-port', '0'],
+      ...(options.extraArgs ?? []),
     ],
     portOf: (entry) => (entry.msg === 'sluice is serving' && typeof entry.port === 'number' ? entry.port : undefined),
   });

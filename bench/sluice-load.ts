@@ -4,7 +4,7 @@
  * and the server's CPU and memory over the measured part.
  */
 import { performance } from 'node:perf_hooks';
-import { credentials } from '@grpc/grpc-js';
+import { type ChannelOptions, credentials } from '@grpc/grpc-js';
 import { type SluiceClient, isServiceError } from '../client/index.js';
 import { InferenceServiceClient, type PredictRequest, type PredictResponse, StreamOptions } from '../gen/ts/sluice/v1/inference_service.js';
 import type { Budget } from './bench-models.js';
@@ -21,11 +21,27 @@ export interface LoadResult extends ItemSummary, Measured {
   readonly itemsPerSec: number;
 }
 
-/** The generated grpc-js stub, with message limits raised for 4.9 MB frames. */
-export function createStub(address: string): InferenceServiceClient {
+/** The generated grpc-js stub, with message limits raised for 4.9 MB frames, and any other channel options. */
+export function createStub(address: string, options: ChannelOptions = {}): InferenceServiceClient {
   return new InferenceServiceClient(address, credentials.createInsecure(), {
     'grpc.max_receive_message_length': CLIENT_MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': CLIENT_MAX_MESSAGE_BYTES,
+    ...options,
+  });
+}
+
+/**
+ * A stub on a connection of its own: grpc-js shares one connection per address between channels
+ * unless each keeps its own subchannel pool.
+ */
+export function createOwnConnectionStub(address: string): InferenceServiceClient {
+  return createStub(address, { 'grpc.use_local_subchannel_pool': 1 });
+}
+
+/** Resolves once the stub's channel is connected; rejects after `timeoutMs`. */
+export function waitForReady(stub: InferenceServiceClient, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stub.waitForReady(new Date(Date.now() + timeoutMs), (err) => (err ? reject(err) : resolve()));
   });
 }
 
