@@ -32,8 +32,12 @@ export const SLUICE_WORKERS = 2;
 /** onnxruntime intra-op threads per session in every benchmarked server. */
 export const SLUICE_THREADS = 1;
 
-/** The compiled CLI; `npm run bench` compiles before it runs. */
-export const SLUICE_CLI = join(REPO_ROOT, 'dist', 'client', 'cli', 'sluice.js');
+/**
+ * The compiled CLI; `npm run bench` compiles before it runs. `SLUICE_BENCH_CLI` names another
+ * build's `dist/client/cli/sluice.js` (an earlier commit's, say) to measure it with the same
+ * scenarios, for a before-and-after taken on the same machine at the same time.
+ */
+export const SLUICE_CLI = process.env.SLUICE_BENCH_CLI ?? join(REPO_ROOT, 'dist', 'client', 'cli', 'sluice.js');
 
 /** Starts `sluice serve` on a free port and resolves once it serves. */
 export async function startSluice(options: SluiceProcessOptions): Promise<SluiceProcess> {

@@ -32,9 +32,9 @@ export interface ServerConfig {
   readonly maxInflightBytes: number;
   /** Bytes of items one stream may hold (it may always hold one item); 0 in a source means a quarter of `maxInflightBytes`. */
   readonly maxStreamBytes: number;
-  /** `Predict` streams open at once. */
+  /** `Predict` and `Watch` streams open at once. */
   readonly maxStreams: number;
-  /** `Predict` streams open at once on one client connection. */
+  /** `Predict` and `Watch` streams open at once on one client connection. */
   readonly maxStreamsPerConnection: number;
   /** Largest image accepted, in pixels (width x height). */
   readonly maxImagePixels: number;
@@ -205,14 +205,14 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     env: 'SLUICE_MAX_STREAMS',
     parse: integer(1, 1_000_000),
     fallback: () => 4096,
-    help: 'Predict streams open at once',
+    help: 'Predict and Watch streams open at once',
   },
   maxStreamsPerConnection: {
     flag: '--max-streams-per-connection',
     env: 'SLUICE_MAX_STREAMS_PER_CONNECTION',
     parse: integer(1, 1_000_000),
     fallback: () => 1024,
-    help: 'Predict streams open at once on one client connection',
+    help: 'Predict and Watch streams open at once on one client connection',
   },
   maxImagePixels: {
     flag: '--max-image-pixels',

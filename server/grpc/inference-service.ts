@@ -185,14 +185,19 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
 
     watch(call: WatchCall): void {
       deps.metrics.countRequest('Watch');
-      const watcher = new Watcher(call);
+      let releaseSlot: (() => void) | undefined;
       try {
+        // Watch calls hold a place among the server's streams like Predict calls do.
+        releaseSlot = deps.streamLimits.admit(call.getPeer());
+        const watcher = new Watcher(call);
         const stream = deps.published.watch(call.request.session, watcher);
         call.once('cancelled', () => {
           watcher.detach();
           stream.watchers.delete(watcher);
         });
+        for (const over of ['cancelled', 'finish', 'error'] as const) call.once(over, releaseSlot);
       } catch (err: unknown) {
+        releaseSlot?.();
         call.emit('error', toGrpcStatus(err, logger));
       }
     },

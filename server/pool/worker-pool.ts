@@ -3,6 +3,7 @@
  * all models loaded, waits until they are ready, and turns task failures into SluiceErrors.
  */
 import { extname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
@@ -32,6 +33,9 @@ export class WorkerPool {
   #closing: Promise<void> | undefined;
   /** Tasks handed to piscina and not yet settled. */
   #running = 0;
+  readonly #startedAt = performance.now();
+  /** Sum of the tasks' times in the pool, for `utilization`. */
+  #busyMs = 0;
   #idle: (() => void)[] = [];
 
   private constructor(piscina: Piscina<InferTask, InferTaskResult>, logger: Logger) {
@@ -81,20 +85,23 @@ export class WorkerPool {
     return this.#piscina.maxThreads;
   }
 
-  /** Share of time the workers were busy since start, 0..1. */
+  /** Share of time the workers were busy since start, 0..1 (a task counts from hand-off to result). */
   get utilization(): number {
-    return this.#piscina.utilization;
+    const capacity = this.size * (performance.now() - this.#startedAt);
+    return capacity > 0 ? Math.min(1, this.#busyMs / capacity) : 0;
   }
 
   /** Runs a task; `transferList` buffers are moved to the worker and unusable afterwards. */
   async run(task: InferTask, transferList: readonly ArrayBuffer[]): Promise<InferTaskResult> {
     this.#running++;
+    const start = performance.now();
     try {
       return await this.#piscina.run(task, { transferList: [...transferList] });
     } catch (err: unknown) {
       this.#logger.error({ err, model: task.model }, 'worker task failed');
       throw new SluiceError('INTERNAL', 'inference worker failed', { cause: err });
     } finally {
+      this.#busyMs += performance.now() - start;
       this.#running--;
       if (this.#running === 0) for (const wake of this.#idle.splice(0)) wake();
     }

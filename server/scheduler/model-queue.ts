@@ -11,6 +11,14 @@
 import type { LoadedModel } from '../repository/load-model.js';
 import type { ItemLine, WorkItem } from './work-item.js';
 
+/**
+ * Runs shorter than this (wall time, hand-off included) cost about what handing them to a worker
+ * costs: a model whose runs are this short fills batches rather than spreading items thin.
+ */
+const SHORT_RUN_MS = 1;
+/** Weight of the newest run in the running average of run times. */
+const RUN_TIME_WEIGHT = 0.2;
+
 /** Limits of a queue from the server's defaults. */
 export interface ModelQueueLimits {
   readonly maxSize: number;
@@ -29,6 +37,8 @@ export class ModelQueue implements ItemLine {
   timer: NodeJS.Timeout | undefined;
   #delayMs = 0;
   #preferred: ReadonlySet<number> = new Set();
+  /** Running average of this model's run times (ms), hand-off to the worker and back included. */
+  #runMs = Number.POSITIVE_INFINITY;
   #head: WorkItem | undefined;
   #tail: WorkItem | undefined;
   #length = 0;
@@ -54,9 +64,20 @@ export class ModelQueue implements ItemLine {
     return this.#length;
   }
 
-  /** True when another run may start. */
+  /**
+   * True when another run may start. A model that batches and whose runs are short starts a run
+   * beside one already out only for a full batch: the items waiting meanwhile join the next
+   * batch instead of costing a hand-off each.
+   */
   get canRun(): boolean {
-    return this.#length > 0 && this.running < this.maxConcurrentRuns;
+    if (this.#length === 0 || this.running >= this.maxConcurrentRuns) return false;
+    if (this.running === 0 || this.maxRows === 1 || this.#runMs >= SHORT_RUN_MS) return true;
+    return this.#rowsWaiting() >= this.maxRows;
+  }
+
+  /** Records how long a run took, hand-off included. */
+  recordRun(ms: number): void {
+    this.#runMs = Number.isFinite(this.#runMs) ? this.#runMs + RUN_TIME_WEIGHT * (ms - this.#runMs) : ms;
   }
 
   /** Appends a waiting item. */

@@ -247,7 +247,9 @@ export class Scheduler {
           cropHeights: live.map((item) => item.cropHeight),
           thumbnailWidths: live.map((item) => item.thumbnailWidth),
         };
+        const sentAt = now();
         const result = await pool.run(task, packed.transfer);
+        queue.recordRun(now() - sentAt);
         let inferenceUs = 0;
         for (let i = 0; i < live.length; i++) {
           const itemResult = result.items[i];

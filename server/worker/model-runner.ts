@@ -27,10 +27,15 @@ export interface RunnerOptions {
   readonly maxImagePixels: number;
 }
 
+/**
+ * One input of an item. Its bytes stay as they came (a client's tensor may sit at any offset in
+ * its message, unaligned for its element type): a run of several items copies them straight into
+ * the stacked tensor, and only an item run alone needs a typed view of its own.
+ */
 interface Feed {
   readonly dtype: DataType;
   readonly dims: readonly number[];
-  readonly data: TensorArray;
+  readonly bytes: Uint8Array;
 }
 
 /** An item turned into model inputs, waiting for its run. */
@@ -141,14 +146,14 @@ export class ModelRunner {
   async #prepare(index: number, input: ItemInput, start: number): Promise<PreparedItem> {
     if (input.kind === 'tensors') {
       const feeds = new Map<string, Feed>();
-      for (const t of input.tensors) feeds.set(t.name, { dtype: t.dtype, dims: t.shape, data: typedView(t.dtype, t.data) });
+      for (const t of input.tensors) feeds.set(t.name, { dtype: t.dtype, dims: t.shape, bytes: t.data });
       return this.#prepared(index, feeds, undefined, start);
     }
     if (this.#preprocessing === undefined || this.#imageInput === undefined) {
       throw new SluiceError('INVALID_INPUT', `model ${this.#spec.config.name} takes tensors, not images`);
     }
     const image = await preprocessImage(input.image, this.#preprocessing, { maxImagePixels: this.#maxImagePixels });
-    const feeds = new Map<string, Feed>([[this.#imageInput, { dtype: DataType.DATA_TYPE_FLOAT32, dims: image.dims, data: image.data }]]);
+    const feeds = new Map<string, Feed>([[this.#imageInput, { dtype: DataType.DATA_TYPE_FLOAT32, dims: image.dims, bytes: bytesOf(image.data) }]]);
     return this.#prepared(index, feeds, image.geometry, start);
   }
 
@@ -254,17 +259,18 @@ export class ModelRunner {
     const first = batch[0] as PreparedItem;
     for (const [name, feed] of first.feeds) {
       if (batch.length === 1) {
-        feeds[name] = new ort.Tensor(toOrtType(feed.dtype), feed.data, feed.dims);
+        feeds[name] = new ort.Tensor(toOrtType(feed.dtype), typedView(feed.dtype, feed.bytes), feed.dims);
         continue;
       }
       const rows = batch.reduce((sum, item) => sum + item.rows, 0);
       const dims = [rows, ...feed.dims.slice(1)];
       const stacked = allocateTyped(feed.dtype, elementCount(dims));
+      const target = bytesOf(stacked);
       let offset = 0;
       for (const item of batch) {
-        const part = (item.feeds.get(name) as Feed).data;
-        (stacked as Uint8Array).set(part as Uint8Array, offset);
-        offset += part.length;
+        const part = (item.feeds.get(name) as Feed).bytes;
+        target.set(part, offset);
+        offset += part.byteLength;
       }
       feeds[name] = new ort.Tensor(toOrtType(feed.dtype), stacked, dims);
     }

@@ -120,3 +120,38 @@ test('streams over --max-streams or --max-streams-per-connection are refused wit
     assert.equal(await s.status, 0);
   }
 });
+
+test('Watch calls take places among the streams too', async (t) => {
+  const { address } = await startTestServer(t, { maxStreams: 2 });
+  const stub = new InferenceServiceClient(address, credentials.createInsecure());
+  t.after(() => stub.close());
+  const publisher = stub.predict();
+  publisher.on('data', () => undefined);
+  const published = new Promise<number>((resolve) => {
+    publisher.on('error', (err: { code: number }) => resolve(err.code));
+    publisher.on('end', () => resolve(0));
+  });
+  publisher.write({ ...rawFrame('0', 64), streamOptions: { publish: 'cam', order: 0, maxInFlight: 0, dropPolicy: 0, itemTimeoutMs: 0 } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const watch = () => {
+    const call = stub.watch({ session: 'cam', maxWidth: 0 });
+    call.on('data', () => undefined);
+    const status = new Promise<number>((resolve) => {
+      call.on('error', (err: { code: number }) => resolve(err.code));
+      call.on('end', () => resolve(0));
+    });
+    return { call, status };
+  };
+  const first = watch();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const second = watch();
+  assert.equal(await second.status, GrpcStatus.RESOURCE_EXHAUSTED, 'a third stream on a server of two');
+  first.call.cancel();
+  assert.equal(await first.status, GrpcStatus.CANCELLED);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const third = watch();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  publisher.end();
+  assert.equal(await published, 0);
+  assert.equal(await third.status, 0, 'the place the cancelled watcher gave back was taken, and the watch ended with its stream');
+});
