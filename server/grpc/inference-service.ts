@@ -110,8 +110,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         call.emit('error', toGrpcStatus(err, logger));
         return;
       }
-      const streamId = ++nextStreamId;
-      const session = new StreamSession(call, { ...deps, releaseSlot, logger: logger.child({ stream: streamId }) });
+      const session = new StreamSession(call, { ...deps, releaseSlot, logger, streamId: ++nextStreamId });
       deps.sessions.add(session);
       session.start();
       void session.closed.then(() => deps.sessions.delete(session));

@@ -47,7 +47,10 @@ export interface StreamSessionDeps {
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
   readonly maxStreamWindow: number;
+  /** The server's logger; the stream logs under its own `stream` number. */
   readonly logger: Logger;
+  /** The stream's number, for its log lines. */
+  readonly streamId: number;
   /** Gives the stream's place among the server's open streams back. */
   readonly releaseSlot: () => void;
 }
@@ -78,7 +81,8 @@ const DROP_OLDEST_OUTBOX_WINDOWS = 4;
 export class StreamSession {
   readonly #call: PredictCall;
   readonly #deps: StreamSessionDeps;
-  readonly #logger: Logger;
+  /** Made on first use: most streams never log, and a child logger costs every idle stream. */
+  #childLogger: Logger | undefined;
   /** Completed responses not yet written, by sequence (request order) or in arrival order. */
   readonly #ready = new Map<number, Answer>();
   readonly #outbox: Answer[] = [];
@@ -113,10 +117,14 @@ export class StreamSession {
     this.#call = call;
     this.#deps = deps;
     this.#window = deps.streamWindow;
-    this.#logger = deps.logger;
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+  }
+
+  get #log(): Logger {
+    this.#childLogger ??= this.#deps.logger.child({ stream: this.#deps.streamId });
+    return this.#childLogger;
   }
 
   /** Resolves when the stream is over, however it ended. */
@@ -150,7 +158,7 @@ export class StreamSession {
     });
     call.on('cancelled', () => this.#close('client cancelled'));
     call.on('error', (err: unknown) => {
-      this.#logger.debug({ err }, 'stream error');
+      this.#log.debug({ err }, 'stream error');
       this.#close('stream error');
     });
     this.#updateReading();
@@ -224,7 +232,7 @@ export class StreamSession {
         if (this.#scheduled.get(sequence) !== entry) return;
         this.#scheduled.delete(sequence);
         this.#releaseBytes(entry.bytes);
-        const response = toResponse(id, model, sequence, outcome, this.#logger, floatData);
+        const response = toResponse(id, model, sequence, outcome, this.#log, floatData);
         this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
       });
     } catch (err: unknown) {
@@ -235,7 +243,7 @@ export class StreamSession {
   /** Answers an item that never reached the scheduler. */
   #answerUnscheduled(sequence: number, bytes: number, model: string, err: unknown, id = ''): void {
     this.#releaseBytes(bytes);
-    this.#complete(sequence, errorResponse(id, model, sequence, err, this.#logger));
+    this.#complete(sequence, errorResponse(id, model, sequence, err, this.#log));
   }
 
   #releaseBytes(bytes: number): void {
@@ -322,7 +330,7 @@ export class StreamSession {
       try {
         this.#published = this.#deps.published.publish(options.publish);
       } catch (err: unknown) {
-        this.#call.emit('error', toGrpcStatus(err, this.#logger));
+        this.#call.emit('error', toGrpcStatus(err, this.#log));
         this.#close('publish refused');
         return false;
       }
@@ -391,7 +399,7 @@ export class StreamSession {
     this.#ready.clear();
     this.#outbox.length = 0;
     this.#deps.releaseSlot();
-    this.#logger.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
+    this.#log.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
     this.#resolveClosed();
   }
 }
