@@ -1,8 +1,8 @@
 /**
  * Packs a run's inputs for the trip to a worker. An item that owns its buffer moves it (no copy);
  * the bytes of the others, small messages that live in memory shared with other data, are copied
- * once into one buffer for the whole run, which then moves. So a run costs one transfer list and
- * at most one allocation, however many items it holds.
+ * once into one buffer for the whole run, which then moves (or, when small, is copied with the
+ * task). So a run costs at most one allocation, however many items it holds.
  */
 import type { ImageData, ItemInput, TensorData } from '../worker/task.js';
 import type { PreparedInput } from './work-item.js';
@@ -14,6 +14,8 @@ export interface PackedRun {
 }
 
 const ALIGN = 8;
+/** An arena below this size is copied along with the task: moving a buffer costs more than copying a small one. */
+const MOVE_THRESHOLD_BYTES = 16 * 1024;
 const aligned = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 function viewsOf(input: ItemInput): readonly Uint8Array[] {
@@ -50,6 +52,6 @@ export function packRun(items: readonly PreparedInput[]): PackedRun {
     const tensors: TensorData[] = input.tensors.map((t) => ({ ...t, data: place(t.data) }));
     return { kind: 'tensors', tensors };
   });
-  if (arena !== undefined) transfer.push(arena as ArrayBuffer);
+  if (arena !== undefined && arenaBytes >= MOVE_THRESHOLD_BYTES) transfer.push(arena as ArrayBuffer);
   return { inputs, transfer };
 }
