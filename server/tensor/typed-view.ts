@@ -55,11 +55,11 @@ export function typedView(dtype: DataType, bytes: Uint8Array): TensorArray {
   return new View(aligned.buffer, aligned.byteOffset, aligned.byteLength / width);
 }
 
-/** An empty typed array of `dtype` with `length` elements. */
-export function allocateTyped(dtype: DataType, length: number): TensorArray {
-  const View = constructorFor(dtype);
-  return new View(new ArrayBuffer(length * bytesPerElement(dtype)), 0, length);
+/** A typed array of `dtype` with `length` elements at `byteOffset` (aligned for it) in `buffer`. */
+export function typedViewAt(dtype: DataType, buffer: ArrayBuffer, byteOffset: number, length: number): TensorArray {
+  return new (constructorFor(dtype))(buffer, byteOffset, length);
 }
+
 
 /** The bytes behind a typed array, as a view (no copy). */
 export function bytesOf(array: TensorArray): Uint8Array {

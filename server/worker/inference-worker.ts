@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { InputArena } from './input-arena.js';
 import { ModelRunner } from './model-runner.js';
 import { type InferTask, type InferTaskResult, WORKER_FAILED, WORKER_READY, type WorkerInit, type WorkerStatusMessage } from './task.js';
 import { moveWith } from './transferable-result.js';
@@ -19,10 +20,11 @@ const init = workerData as WorkerInit;
 const loading = loadRunners();
 
 async function loadRunners(): Promise<ReadonlyMap<string, ModelRunner>> {
+  const arena = new InputArena();
   const runners = new Map<string, ModelRunner>();
   try {
     for (const spec of init.models) {
-      runners.set(spec.config.name, await ModelRunner.open(spec, { intraOpThreads: init.intraOpThreads, maxImagePixels: init.maxImagePixels }));
+      runners.set(spec.config.name, await ModelRunner.open(spec, { intraOpThreads: init.intraOpThreads, maxImagePixels: init.maxImagePixels, arena }));
     }
     parentPort?.postMessage({ type: WORKER_READY, threadId } satisfies WorkerStatusMessage);
   } catch (err: unknown) {

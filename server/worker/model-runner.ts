@@ -11,8 +11,9 @@ import { Layout } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Tensor } from '../../gen/ts/sluice/v1/tensor.js';
 import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
 import { SluiceError, toErrorData } from '../errors.js';
-import { elementCount, fromOrtType, toOrtType } from '../tensor/data-types.js';
-import { type TensorArray, allocateTyped, bytesOf, typedView } from '../tensor/typed-view.js';
+import { bytesPerElement, elementCount, fromOrtType, toOrtType } from '../tensor/data-types.js';
+import { type TensorArray, bytesOf, typedView } from '../tensor/typed-view.js';
+import type { InputArena } from './input-arena.js';
 import type { ImageGeometry } from './preprocess/image-geometry.js';
 import { cropRegions } from './crop-regions.js';
 import { decodeRgb, makeThumbnail, preprocessImage } from './preprocess/image-preprocess.js';
@@ -25,6 +26,8 @@ import type { ImageData, InferTask, ItemInput, ItemResult, ModelSpec } from './t
 export interface RunnerOptions {
   readonly intraOpThreads: number;
   readonly maxImagePixels: number;
+  /** Where the worker's runs build their input tensors (one per worker: runs are sequential). */
+  readonly arena: InputArena;
 }
 
 /**
@@ -61,6 +64,7 @@ export class ModelRunner {
   readonly #imageInput: string | undefined;
   readonly #maxBatch: number;
   readonly #maxImagePixels: number;
+  readonly #arena: InputArena;
   readonly #outputNames: readonly string[];
 
   private constructor(spec: ModelSpec, session: ort.InferenceSession, options: RunnerOptions) {
@@ -71,6 +75,7 @@ export class ModelRunner {
     this.#imageInput = pre === undefined ? undefined : pre.input || spec.config.inputs[0]?.name;
     this.#maxBatch = Math.max(1, spec.config.maxBatchSize);
     this.#maxImagePixels = options.maxImagePixels;
+    this.#arena = options.arena;
     this.#outputNames = spec.config.outputs.map((o) => o.name);
   }
 
@@ -255,16 +260,20 @@ export class ModelRunner {
 
   /** Input tensors for a run: each item's own arrays for one item, concatenated rows for more. */
   #stack(batch: readonly PreparedItem[]): Record<string, ort.Tensor> {
+    this.#arena.reset();
     const feeds: Record<string, ort.Tensor> = {};
     const first = batch[0] as PreparedItem;
     for (const [name, feed] of first.feeds) {
-      if (batch.length === 1) {
+      const width = bytesPerElement(feed.dtype);
+      if (batch.length === 1 && feed.bytes.byteOffset % width === 0) {
         feeds[name] = new ort.Tensor(toOrtType(feed.dtype), typedView(feed.dtype, feed.bytes), feed.dims);
         continue;
       }
+      // Several items stacked, or one item whose bytes are not aligned for their type: copied
+      // once, into memory the worker reuses run after run.
       const rows = batch.reduce((sum, item) => sum + item.rows, 0);
       const dims = [rows, ...feed.dims.slice(1)];
-      const stacked = allocateTyped(feed.dtype, elementCount(dims));
+      const stacked = this.#arena.take(feed.dtype, elementCount(dims), width);
       const target = bytesOf(stacked);
       let offset = 0;
       for (const item of batch) {
