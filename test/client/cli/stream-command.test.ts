@@ -154,30 +154,23 @@ test('sluice stream', async (t) => {
   await t.test('drop-oldest on a source faster than the model: the client sends only fresh frames and counts the rest', async () => {
     const out = join(dir, 'dropped.jsonl');
     const produced = 120;
-    // Both workers run the model once at this size first: a first run's one-off cost is not queueing.
-    const warm = await run('synthetic:640x360@30', '-m', 'ppocr-det', '--limit', '4', '--fps', 'max', '--window', '2');
-    assert.equal(warm.code, 0, warm.stderr);
     // 60 frames a second for 2 s into ppocr-det (tens of ms a frame) through a window of one.
     const result = await run('synthetic:640x360@60', '-m', 'ppocr-det', '--limit', String(produced), '--drop-policy', 'drop-oldest', '--window', '1', '--out', out, '--json');
     assert.equal(result.code, 0, result.stderr);
     const { frames, latencyMs } = JSON.parse(result.stdout) as StreamSummary;
+    // Latency against the model's time is a benchmark target (npm run bench -- --only live-jpeg), not a test's.
     t.diagnostic(JSON.stringify({ frames, latencyMs }));
     assert.equal(frames.sent + frames.droppedByClient, produced, 'every frame read is sent or dropped by the client');
     assert.equal(frames.answered, frames.sent, 'every frame sent is answered');
     assert.equal(frames.predictions + frames.droppedByServer + frames.errors, frames.answered);
     assert.ok(frames.droppedByClient > 0, 'the model cannot keep up with 60 frames a second');
     assert.ok(frames.sent >= 3, `only ${frames.sent} frames sent`);
-    const lines = jsonLines<Line & { timings?: { inferenceUs?: number } }>(await readFile(out, 'utf8'));
+    const lines = jsonLines<Line>(await readFile(out, 'utf8'));
     assert.equal(lines.length, frames.sent);
     assert.equal(lines.filter((l) => l.dropped !== undefined).length, frames.droppedByServer);
     // The freshest frame when there was room: later and later frames, the last one always among them.
     assert.ok(lines.every((l, i) => i === 0 || l.frame > (lines[i - 1] as Line).frame), lines.map((l) => l.frame).join(' '));
     assert.equal(lines.at(-1)?.frame, produced - 1);
-    // Nothing waits on the client, so a frame's latency is about one model run, not a growing queue.
-    const inference = lines.flatMap((l) => (l.prediction !== undefined ? [(l.timings?.inferenceUs ?? 0) / 1000] : [])).sort((a, b) => a - b);
-    const medianInferenceMs = inference[Math.floor(inference.length / 2)] as number;
-    assert.ok(medianInferenceMs > 0);
-    assert.ok(latencyMs !== null && latencyMs.p99 < 10 * medianInferenceMs, `p99 ${latencyMs?.p99} ms against a median inference of ${medianInferenceMs} ms`);
   });
 
   await t.test('drop-oldest on a source slower than the model drops nothing', async () => {
