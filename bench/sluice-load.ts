@@ -5,8 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type ChannelOptions, credentials } from '@grpc/grpc-js';
-import { type SluiceClient, isServiceError } from '../client/index.js';
-import { InferenceServiceClient, type PredictRequest, type PredictResponse, StreamOptions } from '../gen/ts/sluice/v1/inference_service.js';
+import { InferenceClient, type SluiceClient, isServiceError } from '../client/index.js';
+import { type InferenceServiceClient, type PredictRequest, type PredictResponse, StreamOptions } from '../gen/ts/sluice/v1/inference_service.js';
 import type { Budget } from './bench-models.js';
 import { type ItemSummary, ItemStats, type Measured, startMeasuring } from './item-stats.js';
 import { runWindowed } from './windowed-stream.js';
@@ -23,7 +23,7 @@ export interface LoadResult extends ItemSummary, Measured {
 
 /** The generated grpc-js stub, with message limits raised for 4.9 MB frames, and any other channel options. */
 export function createStub(address: string, options: ChannelOptions = {}): InferenceServiceClient {
-  return new InferenceServiceClient(address, credentials.createInsecure(), {
+  return new InferenceClient(address, credentials.createInsecure(), {
     'grpc.max_receive_message_length': CLIENT_MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': CLIENT_MAX_MESSAGE_BYTES,
     ...options,

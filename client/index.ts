@@ -2,6 +2,8 @@
  * Sluice's client library: the typed client and the protocol's message types.
  */
 export { SluiceClient, isServiceError } from './sluice-client.js';
+export { InferenceClient } from './inference-client.js';
+export { encodePredictRequest } from './predict-request-codec.js';
 export type { CallOptions, PredictStreamOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
 export { frameRequest, imageRequest, readImageRequest } from './image-request.js';
 export type { Frame, FrameEncoding, FrameSource, FramesOptions, Size } from './sources/frame.js';

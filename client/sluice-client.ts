@@ -4,10 +4,11 @@
  */
 import { once } from 'node:events';
 import { type ChannelOptions, Metadata, type ServiceError, credentials, status } from '@grpc/grpc-js';
+import { InferenceClient } from './inference-client.js';
 import { HealthClient, type HealthCheckResponse, healthCheckResponse_ServingStatusToJSON } from '../gen/ts/grpc/health/v1/health.js';
 import {
   type GetModelResponse,
-  InferenceServiceClient,
+  type InferenceServiceClient,
   type ListModelsResponse,
   type ListSessionsResponse,
   type LoadModelResponse,
@@ -57,7 +58,7 @@ export class SluiceClient {
   constructor(address: string, options: SluiceClientOptions = {}) {
     this.address = address;
     const max = options.maxMessageBytes ?? 64 * MIB;
-    this.#stub = new InferenceServiceClient(address, credentials.createInsecure(), {
+    this.#stub = new InferenceClient(address, credentials.createInsecure(), {
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
       ...options.channelOptions,

@@ -9,8 +9,9 @@ import {
   credentials,
   Metadata,
 } from '@grpc/grpc-js';
+import { InferenceClient } from '../../client/index.js';
 import {
-  InferenceServiceClient,
+  type InferenceServiceClient,
   type ListModelsResponse,
   type ListSessionsResponse,
   type PredictRequest,
@@ -43,7 +44,7 @@ export class SluiceUpstream {
   constructor(address: string, options: SluiceUpstreamOptions) {
     this.address = address;
     this.#timeoutMs = options.timeoutMs;
-    this.#stub = new InferenceServiceClient(address, credentials.createInsecure(), {
+    this.#stub = new InferenceClient(address, credentials.createInsecure(), {
       'grpc.max_receive_message_length': options.maxMessageBytes,
       'grpc.max_send_message_length': options.maxMessageBytes,
     });
