@@ -3,7 +3,16 @@
  * unary calls straight to the scheduler, model questions to the repository. `Predict` and
  * `PredictOne` read their messages with the request path's own codec (`predict-codec.ts`).
  */
-import { type ServerUnaryCall, type ServiceDefinition, type handleBidiStreamingCall, type handleUnaryCall, type sendUnaryData, Metadata, status } from '@grpc/grpc-js';
+import {
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type handleBidiStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type sendUnaryData,
+  Metadata,
+  status,
+} from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
   type GetModelRequest,
@@ -21,6 +30,7 @@ import {
   InferenceServiceService,
   ModelState,
   type PredictResponse,
+  type WatchRequest,
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { ByteBudget } from '../admission/byte-budget.js';
 import type { StreamLimits } from '../admission/stream-limits.js';
@@ -31,6 +41,7 @@ import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelControl } from '../control/model-control.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
+import { type EncodedWatchEvent, serializeWatchEvent } from '../watch/watch-codec.js';
 import { type WatchCall, Watcher } from '../watch/watcher.js';
 import { errorResponse, toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
@@ -61,9 +72,10 @@ export interface InferenceServiceDeps {
 }
 
 /** The handlers, with `Predict` and `PredictOne` taking messages as the request path's codec reads them. */
-export type InferenceServiceHandlers = Omit<InferenceServiceServer, 'predict' | 'predictOne'> & {
+export type InferenceServiceHandlers = Omit<InferenceServiceServer, 'predict' | 'predictOne' | 'watch'> & {
   predict: handleBidiStreamingCall<ReceivedPredict, PredictResponse>;
   predictOne: handleUnaryCall<ReceivedPredict, PredictResponse>;
+  watch: handleServerStreamingCall<WatchRequest, EncodedWatchEvent>;
 };
 
 /** The service definition the server registers: the generated one, with the request path's codec. */
@@ -71,6 +83,7 @@ export const inferenceServiceDefinition: ServiceDefinition = {
   ...InferenceServiceService,
   predict: { ...InferenceServiceService.predict, requestDeserialize: decodePredictRequest, responseSerialize: encodePredictResponse },
   predictOne: { ...InferenceServiceService.predictOne, requestDeserialize: decodePredictRequest, responseSerialize: encodePredictResponse },
+  watch: { ...InferenceServiceService.watch, responseSerialize: serializeWatchEvent },
 };
 
 let nextStreamId = 0;

@@ -4,6 +4,7 @@
  */
 import type { SessionInfo, WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
+import { encodeWatchEvent } from './watch-codec.js';
 import type { Watcher } from './watcher.js';
 
 /** A published stream as watchers see it. */
@@ -26,9 +27,11 @@ export class PublishedStream {
     return widest;
   }
 
-  /** Hands an answered item to every watcher. */
+  /** Hands an answered item to every watcher, encoded once for all of them. */
   publish(event: WatchResponse): void {
-    for (const watcher of this.watchers) watcher.offer(event);
+    if (this.watchers.size === 0) return;
+    const encoded = encodeWatchEvent(event);
+    for (const watcher of this.watchers) watcher.offer(encoded);
   }
 
   info(): SessionInfo {

@@ -4,9 +4,11 @@
  * up the stream it watches.
  */
 import { type ServerWritableStream, status } from '@grpc/grpc-js';
-import type { WatchRequest, WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { WatchRequest } from '../../gen/ts/sluice/v1/inference_service.js';
+import type { EncodedWatchEvent } from './watch-codec.js';
 
-export type WatchCall = ServerWritableStream<WatchRequest, WatchResponse>;
+/** A `Watch` call, writing events encoded once for every watcher (`watch-codec.ts`). */
+export type WatchCall = ServerWritableStream<WatchRequest, EncodedWatchEvent>;
 
 const DEFAULT_MAX_WIDTH = 640;
 
@@ -26,7 +28,7 @@ export class Watcher {
   }
 
   /** Writes `event` if the watcher keeps up; drops it otherwise. */
-  offer(event: WatchResponse): void {
+  offer(event: EncodedWatchEvent): void {
     if (this.#ended) return;
     if (!this.#writable) return;
     this.#writable = this.#call.write(event);
