@@ -30,6 +30,7 @@ import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
 import { type ScheduledItem, now } from '../scheduler/work-item.js';
+import { ReadGate } from './read-gate.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
 /** What a session needs from the server. */
@@ -71,8 +72,6 @@ interface Scheduled {
   readonly bytes: number;
 }
 
-/** Reservation for a stream's first message, whose size is not known yet. */
-const FIRST_MESSAGE_BYTES = 64 * 1024;
 /** Longest item timeout a timer can express (setTimeout's limit). */
 const MAX_ITEM_TIMEOUT_MS = 2 ** 31 - 1;
 /** With DROP_OLDEST, answers waiting to be written (tiny `dropped` ones, mostly) are capped at this many windows. */
@@ -97,15 +96,12 @@ export class StreamSession {
   #received = 0;
   /** Bytes of this stream's items read and not yet answered. */
   #bytes = 0;
-  /** Budget reserved for the next message, while the stream reads. */
-  #reserved = 0;
-  #nextMessageBytes = FIRST_MESSAGE_BYTES;
-  #stopWaiting: (() => void) | undefined;
+  /** When the stream is read: its limits and the byte budget. */
+  readonly #gate: ReadGate;
   /** Times gRPC's write buffer was full, for the log. */
   #writeStalls = 0;
   #nextToWrite = 0;
   #inFlight = 0;
-  #paused = false;
   #writable = true;
   #readEnded = false;
   #draining = false;
@@ -117,6 +113,7 @@ export class StreamSession {
     this.#call = call;
     this.#deps = deps;
     this.#window = deps.streamWindow;
+    this.#gate = new ReadGate(call, deps.budget, () => this.#updateReading());
     this.#closedPromise = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -149,7 +146,7 @@ export class StreamSession {
     call.on('data', (received: ReceivedPredict) => this.#accept(received));
     call.on('end', () => {
       this.#readEnded = true;
-      this.#stopReading();
+      this.#gate.close(true);
       this.#maybeFinish();
     });
     call.on('drain', () => {
@@ -171,7 +168,7 @@ export class StreamSession {
   drain(): void {
     if (this.#closed || this.#draining) return;
     this.#draining = true;
-    this.#stopReading();
+    this.#gate.close(this.#readEnded);
     this.#maybeFinish();
   }
 
@@ -184,16 +181,13 @@ export class StreamSession {
 
   #accept(received: ReceivedPredict): void {
     // The message is in memory whether or not the stream still wants it.
-    this.#deps.budget.take(received.bytes);
-    this.#deps.budget.release(this.#reserved);
-    this.#reserved = 0;
+    this.#gate.received(received.bytes);
     if (this.#closed || this.#draining) {
       this.#deps.budget.release(received.bytes);
       return;
     }
     const sequence = this.#received++;
     this.#bytes += received.bytes;
-    this.#nextMessageBytes = Math.max(received.bytes, 1);
     this.#inFlight++;
     const request = received.request;
     if (request === undefined) {
@@ -274,52 +268,13 @@ export class StreamSession {
       return this.#scheduled.size > this.#window || this.#inFlight >= this.#window * DROP_OLDEST_OUTBOX_WINDOWS || (this.#bytes > 0 && this.#bytes > this.#deps.maxStreamBytes);
     }
     if (this.#inFlight >= this.#window) return true;
-    return this.#bytes > 0 && this.#bytes + this.#nextMessageBytes > this.#deps.maxStreamBytes;
+    return this.#bytes > 0 && this.#bytes + this.#gate.nextMessageBytes > this.#deps.maxStreamBytes;
   }
 
   /** Reads on when the stream's limits and the budget allow it; pauses otherwise. */
   #updateReading(): void {
     if (this.#closed || this.#draining || this.#readEnded) return;
-    if (this.#ownLimitReached()) {
-      this.#stopReading();
-      return;
-    }
-    if (this.#reserved === 0 && this.#stopWaiting === undefined) {
-      const bytes = this.#nextMessageBytes;
-      if (this.#deps.budget.tryReserve(bytes)) this.#reserved = bytes;
-      else {
-        this.#stopWaiting = this.#deps.budget.reserveWhenRoom(bytes, () => {
-          this.#stopWaiting = undefined;
-          this.#reserved = bytes;
-          if (this.#closed || this.#draining || this.#readEnded) this.#giveBackReservation();
-          else this.#updateReading();
-        });
-      }
-    }
-    const mayRead = this.#reserved > 0;
-    if (mayRead && this.#paused) {
-      this.#paused = false;
-      this.#call.resume();
-    } else if (!mayRead && !this.#paused) {
-      this.#paused = true;
-      this.#call.pause();
-    }
-  }
-
-  #stopReading(): void {
-    if (!this.#paused && !this.#readEnded) {
-      this.#paused = true;
-      this.#call.pause();
-    }
-    this.#stopWaiting?.();
-    this.#stopWaiting = undefined;
-    this.#giveBackReservation();
-  }
-
-  #giveBackReservation(): void {
-    const reserved = this.#reserved;
-    this.#reserved = 0;
-    this.#deps.budget.release(reserved);
+    this.#gate.update(!this.#ownLimitReached());
   }
 
   /** Reads the first message's options; false when they end the stream. */
@@ -387,9 +342,7 @@ export class StreamSession {
   #close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopWaiting?.();
-    this.#stopWaiting = undefined;
-    this.#giveBackReservation();
+    this.#gate.close(this.#readEnded);
     // Items still waiting are withdrawn and never run; running ones finish and are discarded.
     for (const { item } of this.#scheduled.values()) item.cancel();
     this.#deps.budget.release(this.#bytes);
