@@ -30,6 +30,7 @@ import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
 import { type ScheduledItem, now } from '../scheduler/work-item.js';
+import { Outbox } from './outbox.js';
 import { ReadGate } from './read-gate.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
 
@@ -82,12 +83,10 @@ export class StreamSession {
   readonly #deps: StreamSessionDeps;
   /** Made on first use: most streams never log, and a child logger costs every idle stream. */
   #childLogger: Logger | undefined;
-  /** Completed responses not yet written, by sequence (request order) or in arrival order. */
-  readonly #ready = new Map<number, Answer>();
-  readonly #outbox: Answer[] = [];
+  /** Completed responses not yet written. */
+  readonly #outbox = new Outbox<Answer>((answer) => this.#write(answer));
   /** Items handed to the scheduler and not yet answered, oldest first. */
   readonly #scheduled = new Map<number, Scheduled>();
-  #order = ResponseOrder.RESPONSE_ORDER_REQUEST;
   #dropOldest = false;
   #published: PublishedStream | undefined;
   #itemTimeoutMs = 0;
@@ -98,11 +97,7 @@ export class StreamSession {
   #bytes = 0;
   /** When the stream is read: its limits and the byte budget. */
   readonly #gate: ReadGate;
-  /** Times gRPC's write buffer was full, for the log. */
-  #writeStalls = 0;
-  #nextToWrite = 0;
   #inFlight = 0;
-  #writable = true;
   #readEnded = false;
   #draining = false;
   #closed = false;
@@ -150,8 +145,8 @@ export class StreamSession {
       this.#maybeFinish();
     });
     call.on('drain', () => {
-      this.#writable = true;
-      this.#flushOutbox();
+      this.#outbox.drained();
+      this.#afterWrites();
     });
     call.on('cancelled', () => this.#close('client cancelled'));
     call.on('error', (err: unknown) => {
@@ -290,7 +285,7 @@ export class StreamSession {
         return false;
       }
     }
-    if (options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION) this.#order = options.order;
+    this.#outbox.completionOrder = options.order === ResponseOrder.RESPONSE_ORDER_COMPLETION;
     if (options.maxInFlight > 0) this.#window = Math.min(options.maxInFlight, this.#deps.maxStreamWindow);
     this.#dropOldest = options.dropPolicy === DropPolicy.DROP_POLICY_DROP_OLDEST;
     this.#itemTimeoutMs = Math.min(options.itemTimeoutMs, MAX_ITEM_TIMEOUT_MS);
@@ -300,34 +295,24 @@ export class StreamSession {
   #complete(sequence: number, response: PredictResponse, thumbnail?: Thumbnail): void {
     this.#deps.metrics.recordResponse(response);
     if (this.#closed) return;
-    const answer: Answer = { response, thumbnail };
-    if (this.#order === ResponseOrder.RESPONSE_ORDER_COMPLETION) {
-      this.#outbox.push(answer);
-    } else {
-      this.#ready.set(sequence, answer);
-      for (let next = this.#ready.get(this.#nextToWrite); next !== undefined; next = this.#ready.get(this.#nextToWrite)) {
-        this.#ready.delete(this.#nextToWrite++);
-        this.#outbox.push(next);
-      }
-    }
-    this.#flushOutbox();
+    this.#outbox.add(sequence, { response, thumbnail });
+    this.#afterWrites();
   }
 
-  #flushOutbox(): void {
-    let written = 0;
-    while (this.#writable && written < this.#outbox.length && !this.#closed) {
-      const { response, thumbnail } = this.#outbox[written++] as Answer;
-      // Watchers see what the client sees, in the same order (lossily).
-      if (this.#published !== undefined) {
-        // The worker moved the JPEG here: wrap its bytes rather than copy them.
-        const jpeg = thumbnail === undefined ? Buffer.alloc(0) : Buffer.from(thumbnail.jpeg.buffer, thumbnail.jpeg.byteOffset, thumbnail.jpeg.byteLength);
-        this.#published.publish({ response, jpeg, width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
-      }
-      this.#inFlight--;
-      this.#writable = this.#call.write(response);
-      if (!this.#writable) this.#writeStalls++;
+  /** Hands one answer to gRPC; false when gRPC's buffer is full. */
+  #write({ response, thumbnail }: Answer): boolean {
+    // Watchers see what the client sees, in the same order (lossily).
+    if (this.#published !== undefined) {
+      // The worker moved the JPEG here: wrap its bytes rather than copy them.
+      const jpeg = thumbnail === undefined ? Buffer.alloc(0) : Buffer.from(thumbnail.jpeg.buffer, thumbnail.jpeg.byteOffset, thumbnail.jpeg.byteLength);
+      this.#published.publish({ response, jpeg, width: thumbnail?.width ?? 0, height: thumbnail?.height ?? 0 });
     }
-    if (written > 0) this.#outbox.splice(0, written);
+    this.#inFlight--;
+    return this.#call.write(response);
+  }
+
+  /** Answers went out: the window may allow reading again, or the stream may be over. */
+  #afterWrites(): void {
     this.#updateReading();
     this.#maybeFinish();
   }
@@ -349,10 +334,9 @@ export class StreamSession {
     this.#bytes = 0;
     this.#scheduled.clear();
     if (this.#published !== undefined) this.#deps.published.unpublish(this.#published);
-    this.#ready.clear();
-    this.#outbox.length = 0;
+    this.#outbox.close();
     this.#deps.releaseSlot();
-    this.#log.debug({ reason, items: this.#received, writeStalls: this.#writeStalls }, 'stream closed');
+    this.#log.debug({ reason, items: this.#received, writeStalls: this.#outbox.stalls }, 'stream closed');
     this.#resolveClosed();
   }
 }
