@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import type { Detection, Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { OcrPipeline as OcrStages } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { type ItemOutcome, type PreparedInput, type ScheduledItem, type SubmitOptions, now } from '../scheduler/work-item.js';
+import { type ItemOutcome, type PreparedInput, type ScheduledItem, type SubmitOptions, micros, now } from '../scheduler/work-item.js';
 import type { ImageData } from '../worker/task.js';
 
 const DEFAULT_CROP_HEIGHT = 48;
@@ -84,7 +84,7 @@ export class OcrPipeline {
       preprocessUs: sum('preprocessUs'),
       inferenceUs: sum('inferenceUs'),
       postprocessUs: sum('postprocessUs'),
-      totalUs: Math.round((now() - acceptedAt) * 1000),
+      totalUs: micros(now() - acceptedAt),
     };
     return { ok: true, prediction: { ...found.prediction, detections }, timings, batchSize: found.batchSize, thumbnail: found.thumbnail };
   }

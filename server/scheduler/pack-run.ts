@@ -4,7 +4,7 @@
  * once into one buffer for the whole run, which then moves (or, when small, is copied with the
  * task). So a run costs at most one allocation, however many items it holds.
  */
-import type { ImageData, ItemInput, TensorData } from '../worker/task.js';
+import { type ImageData, type ItemInput, MOVE_THRESHOLD_BYTES, type TensorData } from '../worker/task.js';
 import type { PreparedInput } from './work-item.js';
 
 /** What goes to the worker. */
@@ -14,8 +14,6 @@ export interface PackedRun {
 }
 
 const ALIGN = 8;
-/** An arena below this size is copied along with the task: moving a buffer costs more than copying a small one. */
-const MOVE_THRESHOLD_BYTES = 16 * 1024;
 const aligned = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 function viewsOf(input: ItemInput): readonly Uint8Array[] {

@@ -16,7 +16,7 @@ import type { ModelRepository } from '../repository/model-repository.js';
 import type { ItemResult } from '../worker/task.js';
 import { ModelQueue, type ModelQueueLimits } from './model-queue.js';
 import { packRun } from './pack-run.js';
-import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, now } from './work-item.js';
+import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, micros, now } from './work-item.js';
 
 /** What the scheduler needs of a worker pool. */
 export type TaskRunner = Pick<WorkerPool, 'size' | 'run'>;
@@ -38,8 +38,6 @@ export interface SchedulerOptions {
   /** Called once per run that reached a worker. */
   readonly onRun?: (report: RunReport) => void;
 }
-
-const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
 export class Scheduler {
   #pool: TaskRunner;

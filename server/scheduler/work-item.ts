@@ -82,10 +82,11 @@ export interface PreparedInput {
 /** Where an item is. Transitions: waiting -> running -> answered, or waiting -> answered. */
 export type ItemState = 'waiting' | 'running' | 'answered';
 
-const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
+/** Milliseconds on `now()`'s clock as whole microseconds, never negative. */
+export const micros = (ms: number): number => Math.max(0, Math.round(ms * 1000));
 
 /** Timings of an item that never ran: it only waited. */
-export function waitedOnly(acceptedAt: number): Timings {
+function waitedOnly(acceptedAt: number): Timings {
   const waited = micros(now() - acceptedAt);
   return { queueUs: waited, preprocessUs: 0, inferenceUs: 0, postprocessUs: 0, totalUs: waited };
 }

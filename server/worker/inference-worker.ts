@@ -8,11 +8,9 @@ import { parentPort, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { InputArena } from './input-arena.js';
 import { ModelRunner } from './model-runner.js';
-import { type InferTask, type InferTaskResult, WORKER_FAILED, WORKER_READY, type WorkerInit, type WorkerStatusMessage } from './task.js';
+import { type InferTask, type InferTaskResult, MOVE_THRESHOLD_BYTES, WORKER_FAILED, WORKER_READY, type WorkerInit, type WorkerStatusMessage } from './task.js';
 import { moveWith } from './transferable-result.js';
 
-/** Buffers below this size are copied back to the main thread rather than moved. */
-const MOVE_THRESHOLD_BYTES = 16 * 1024;
 const NO_TIME = { preprocessUs: 0, inferenceUs: 0, postprocessUs: 0 } as const;
 const init = workerData as WorkerInit;
 // Loading starts when the module is evaluated, not on the first task, and is not awaited at the
@@ -43,7 +41,6 @@ export default async function infer(task: InferTask): Promise<InferTaskResult> {
   }
   const items = await runner.run(task);
   const buffers: ArrayBufferLike[] = [];
-  // Moving a buffer has a fixed cost that copying a small one does not: move only the large ones.
   const move = (bytes: Uint8Array): void => {
     if (bytes.byteLength >= MOVE_THRESHOLD_BYTES) buffers.push(bytes.buffer);
   };

@@ -100,6 +100,12 @@ export interface InferTaskResult {
   readonly items: readonly ItemResult[];
 }
 
+/**
+ * Buffers below this size cross the thread boundary by copy, both ways: moving a buffer has a
+ * fixed cost that copying a small one does not.
+ */
+export const MOVE_THRESHOLD_BYTES = 16 * 1024;
+
 export const WORKER_READY = 'sluice:worker-ready';
 export const WORKER_FAILED = 'sluice:worker-failed';
 
