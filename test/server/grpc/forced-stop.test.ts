@@ -34,22 +34,21 @@ async function stopWhileRunning(server: ServerProcess, signals: number, gapMs: n
   }
 }
 
-test('a drain that times out while onnxruntime runs abandons the runs and exits 3, never by a signal', async (t) => {
-  const server = await startServerProcess(t, ['--drain-timeout', '20', '--stream-window', '12']);
-  const ended = await stopWhileRunning(server, 1, 0);
+/** A forced stop: exit code 3, no signal death, the stream ended UNAVAILABLE, the log says why. */
+async function assertForcedStop(server: ServerProcess, ended: { code: number; details: string }, reason: string): Promise<void> {
   const code = await server.exited;
   assert.equal(server.child.signalCode, null, `the server died of ${server.child.signalCode}`);
   assert.equal(code, 3);
   assert.equal(ended.code, 14, `the stream ends UNAVAILABLE, got ${ended.code} ${ended.details}`);
-  assert.ok(server.logs.some((l) => l.msg === 'abandoning what is left' && l.reason === 'drain timed out'));
+  assert.ok(server.logs.some((l) => l.msg === 'abandoning what is left' && l.reason === reason));
+}
+
+test('a drain that times out while onnxruntime runs abandons the runs and exits 3, never by a signal', async (t) => {
+  const server = await startServerProcess(t, ['--drain-timeout', '20', '--stream-window', '12']);
+  await assertForcedStop(server, await stopWhileRunning(server, 1, 0), 'drain timed out');
 });
 
 test('a second SIGTERM while onnxruntime runs stops at once and exits 3, never by a signal', async (t) => {
   const server = await startServerProcess(t, ['--stream-window', '12']);
-  const ended = await stopWhileRunning(server, 2, 30);
-  const code = await server.exited;
-  assert.equal(server.child.signalCode, null, `the server died of ${server.child.signalCode}`);
-  assert.equal(code, 3);
-  assert.equal(ended.code, 14, `the stream ends UNAVAILABLE, got ${ended.code} ${ended.details}`);
-  assert.ok(server.logs.some((l) => l.msg === 'abandoning what is left' && l.reason === 'stopped at once'));
+  await assertForcedStop(server, await stopWhileRunning(server, 2, 30), 'stopped at once');
 });
