@@ -29,11 +29,6 @@ export class ByteBudget {
     return this.#used;
   }
 
-  /** Streams waiting for room. */
-  get waiting(): number {
-    return this.#waiters.size;
-  }
-
   /**
    * Reserves `bytes` when they fit and nobody waits before the caller; always when nothing is
    * held, so that any single item can pass. False when it did not reserve.

@@ -21,11 +21,6 @@ export class StreamLimits {
     this.#options = options;
   }
 
-  /** Streams open now. */
-  get open(): number {
-    return this.#open;
-  }
-
   /**
    * Admits a stream from `connection` (the peer address, unique per connection) and returns the
    * function that gives its place back (idempotent); throws RESOURCE_EXHAUSTED over a limit.

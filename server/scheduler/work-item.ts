@@ -140,11 +140,6 @@ export class WorkItem implements ScheduledItem {
     return this.#state;
   }
 
-  /** True when the submitter gave the item up; a running item's result is then discarded. */
-  get cancelled(): boolean {
-    return this.#cancelled;
-  }
-
   /**
    * Arms the item's deadline and cancellation signal; `onAnswered` runs once the item is answered
    * by any path (the scheduler uses it to release the item's queue slot and its listeners).

@@ -129,11 +129,6 @@ export class StreamSession {
     return this.#inFlight;
   }
 
-  /** Bytes of items read and not yet answered. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** Starts serving the call; `closed` resolves when it is over. */
   start(): void {
     const call = this.#call;
