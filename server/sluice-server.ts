@@ -91,7 +91,7 @@ export class SluiceServer {
     const repository = await ModelRepository.load(config.modelsDir);
     const models = repository.list();
     logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
-    const poolOptions = { workers: config.workers, intraOpThreads: config.intraOpThreads, maxImagePixels: config.maxImagePixels, logger };
+    const poolOptions = { workers: config.workers, intraOpThreads: config.intraOpThreads, maxImagePixels: config.maxImagePixels, runTimeoutMs: config.runTimeoutMs, logger };
     const pool = await WorkerPool.start({ ...poolOptions, models: repository.onnxSpecs() });
     let metrics: ServerMetrics | undefined;
     const scheduler = new Scheduler(repository, pool, { maxQueueSize: config.maxQueueSize, logger, onRun: (run) => metrics?.recordRun(run) });

@@ -10,7 +10,7 @@ import { SluiceError } from '../errors.js';
 
 /** Validated, immutable server configuration. */
 export interface ServerConfig {
-  /** Address to listen on. */
+  /** Address to listen on (default loopback: reaching the server from the network is the operator's decision). */
   readonly host: string;
   /** TCP port; 0 picks a free one. */
   readonly port: number;
@@ -46,12 +46,24 @@ export interface ServerConfig {
   readonly metricsPort: number;
   /** How often the repository is checked for added, changed and removed models; 0 never. */
   readonly pollIntervalMs: number;
+  /** PEM certificate chain the gRPC port (and `/metrics` with `metricsTls`) presents; '' for plaintext. */
+  readonly tlsCert: string;
+  /** PEM private key of `tlsCert`. */
+  readonly tlsKey: string;
+  /** PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS). */
+  readonly tlsClientCa: string;
+  /** Serve `/metrics` over HTTPS with `tlsCert` and `tlsKey`. */
+  readonly metricsTls: boolean;
+  /** YAML or JSON file of tokens and their roles; '' for none (then admin calls only from loopback). */
+  readonly tokenFile: string;
+  /** Milliseconds one model run may take before it is failed and its worker replaced; 0 never. */
+  readonly runTimeoutMs: number;
 }
 
 /** Where a raw option value came from, for error messages. */
 export interface ConfigSources {
   /** Values from flags, keyed by option name (`port`, `modelsDir`...). */
-  readonly flags?: Readonly<Partial<Record<keyof ServerConfig, string | number | undefined>>>;
+  readonly flags?: Readonly<Partial<Record<keyof ServerConfig, string | number | boolean | undefined>>>;
   /** Environment, normally `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A configuration file's contents (see `readConfigFile`), below flags and environment. */
@@ -86,21 +98,23 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     if (!(key in SERVER_OPTIONS)) {
       throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${Object.keys(SERVER_OPTIONS).join(', ')})`);
     }
-    if (typeof value !== 'string' && typeof value !== 'number') {
-      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} must be a number or a string`);
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} must be a number, a string or a boolean`);
     }
   }
   return { path, values: values as Record<string, unknown> };
 }
 
-type Parser = (raw: string, where: string) => string | number;
+type Parser = (raw: string, where: string) => string | number | boolean;
 
 interface OptionSpec {
   readonly flag: string;
   readonly env: string;
   readonly parse: Parser;
-  readonly fallback: () => string | number;
+  readonly fallback: () => string | number | boolean;
   readonly help: string;
+  /** A switch: on the command line the flag alone means true. */
+  readonly isSwitch?: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -123,6 +137,18 @@ function text(raw: string, where: string): string {
   return raw;
 }
 
+/** A file path, or '' for none; the file itself is read and checked where it is used. */
+function optionalPath(raw: string): string {
+  return raw.trim() === '' ? '' : resolve(raw);
+}
+
+function boolean(raw: string, where: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['true', 'on', 'yes', '1'].includes(value)) return true;
+  if (['false', 'off', 'no', '0'].includes(value)) return false;
+  throw new SluiceError('INVALID_CONFIG', `${where} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
 function oneOf(values: readonly string[]): Parser {
   return (raw, where) => {
     if (!values.includes(raw)) {
@@ -141,7 +167,13 @@ function defaultInflightBytes(): number {
 
 /** Every option, with its flag, environment variable, default and description. */
 export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = Object.freeze({
-  host: { flag: '--host', env: 'SLUICE_HOST', parse: text, fallback: () => '0.0.0.0', help: 'address to listen on' },
+  host: {
+    flag: '--host',
+    env: 'SLUICE_HOST',
+    parse: text,
+    fallback: () => '127.0.0.1',
+    help: 'address to listen on (default loopback only; 0.0.0.0 for every interface)',
+  },
   port: { flag: '--port', env: 'SLUICE_PORT', parse: integer(0, 65535), fallback: () => 50051, help: 'gRPC port (0: any free port)' },
   modelsDir: { flag: '--models', env: 'SLUICE_MODELS', parse: text, fallback: () => 'models', help: 'model repository folder' },
   workers: {
@@ -242,6 +274,43 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     fallback: () => 0,
     help: 'milliseconds between checks of the repository for model changes (0: off)',
   },
+  tlsCert: {
+    flag: '--tls-cert',
+    env: 'SLUICE_TLS_CERT',
+    parse: optionalPath,
+    fallback: () => '',
+    help: 'PEM certificate chain: serve gRPC over TLS (with --tls-key)',
+  },
+  tlsKey: { flag: '--tls-key', env: 'SLUICE_TLS_KEY', parse: optionalPath, fallback: () => '', help: 'PEM private key of --tls-cert' },
+  tlsClientCa: {
+    flag: '--tls-client-ca',
+    env: 'SLUICE_TLS_CLIENT_CA',
+    parse: optionalPath,
+    fallback: () => '',
+    help: 'PEM CA bundle: require client certificates signed by it (mutual TLS)',
+  },
+  metricsTls: {
+    flag: '--metrics-tls',
+    env: 'SLUICE_METRICS_TLS',
+    parse: boolean,
+    fallback: () => false,
+    help: 'serve /metrics over HTTPS with --tls-cert and --tls-key',
+    isSwitch: true,
+  },
+  tokenFile: {
+    flag: '--token-file',
+    env: 'SLUICE_TOKEN_FILE',
+    parse: optionalPath,
+    fallback: () => '',
+    help: 'YAML or JSON file of tokens and roles (reread on SIGHUP); without one, admin calls only from loopback',
+  },
+  runTimeoutMs: {
+    flag: '--run-timeout',
+    env: 'SLUICE_RUN_TIMEOUT_MS',
+    parse: integer(0, 86_400_000),
+    fallback: () => 120_000,
+    help: 'milliseconds one model run may take before it fails and its worker is replaced (0: no limit)',
+  },
   logLevel: {
     flag: '--log-level',
     env: 'SLUICE_LOG_LEVEL',
@@ -258,7 +327,7 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
  */
 export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
   const { flags = {}, env = {}, file } = sources;
-  const values: Record<string, string | number> = {};
+  const values: Record<string, string | number | boolean> = {};
   for (const [key, spec] of Object.entries(SERVER_OPTIONS) as [keyof ServerConfig, OptionSpec][]) {
     const fromFlag = flags[key];
     const fromEnv = env[spec.env];
@@ -279,6 +348,15 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
       'INVALID_CONFIG',
       `${SERVER_OPTIONS.maxStreamBytes.flag} (${config.maxStreamBytes}) must not exceed ${SERVER_OPTIONS.maxInflightBytes.flag} (${config.maxInflightBytes})`,
     );
+  }
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.tlsCert.flag} and ${SERVER_OPTIONS.tlsKey.flag} go together: set both or neither`);
+  }
+  if (config.tlsCert === '' && config.tlsClientCa !== '') {
+    throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.tlsClientCa.flag} needs ${SERVER_OPTIONS.tlsCert.flag} and ${SERVER_OPTIONS.tlsKey.flag}: mutual TLS is TLS first`);
+  }
+  if (config.metricsTls && config.tlsCert === '') {
+    throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.metricsTls.flag} needs ${SERVER_OPTIONS.tlsCert.flag} and ${SERVER_OPTIONS.tlsKey.flag}`);
   }
   const maxStreamBytes = config.maxStreamBytes > 0 ? config.maxStreamBytes : Math.floor(config.maxInflightBytes / 4);
   return Object.freeze({ ...config, maxStreamBytes, modelsDir: resolve(config.modelsDir) });

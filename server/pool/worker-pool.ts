@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
   readonly logger: Logger;
   /** How long workers may take to load their models. */
   readonly startTimeoutMs?: number;
+  /** Milliseconds one run may take before it fails and its worker is replaced; 0 or absent: no limit. */
+  readonly runTimeoutMs?: number;
 }
 
 // The worker module sits next to this file's tree, as .ts when running from source (tsx) and

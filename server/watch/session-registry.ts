@@ -35,7 +35,7 @@ export class PublishedStream {
   }
 
   info(): SessionInfo {
-    return { name: this.name, model: this.model, items: this.items, dropped: this.dropped, watchers: this.watchers.size, startedAtMs: this.startedAtMs };
+    return { name: this.name, model: this.model, items: this.items, dropped: this.dropped, watchers: this.watchers.size, startedAtMs: this.startedAtMs, private: false };
   }
 }
 

@@ -25,7 +25,7 @@ const requests: [string, PredictRequest][] = [
         { name: 'y', dtype: DataType.DATA_TYPE_FLOAT32, shape: [2n], rawData: new Uint8Array(0), floatData: [1.5, -2] },
         { name: 'z', dtype: DataType.DATA_TYPE_UINT8, shape: [200000n], rawData: bytes(200_000, 3), floatData: [] },
       ],
-      streamOptions: { order: 2, maxInFlight: 4, dropPolicy: 2, itemTimeoutMs: 2 ** 32 - 1, publish: 'cam' },
+      streamOptions: { order: 2, maxInFlight: 4, dropPolicy: 2, itemTimeoutMs: 2 ** 32 - 1, publish: 'cam', private: true },
     },
   ],
   ['a large raw image', { ...base, id: 'img', model: 'ppocr-det', image: { data: bytes(1024 * 1024 * 3, 4), width: 1024, height: 1024, pixelFormat: PixelFormat.PIXEL_FORMAT_RGB8 } }],

@@ -130,6 +130,7 @@ export class SourceRelay {
             dropPolicy: DropPolicy.DROP_POLICY_DROP_OLDEST,
             itemTimeoutMs: this.options.itemTimeoutMs,
             publish: this.options.publish,
+            private: false,
           }
         : undefined,
     };

@@ -16,7 +16,7 @@ export function registerServeCommand(program: Command): void {
   // Commander names attributes after the flag (--models -> models); map them back to config keys.
   const keyOf = new Map<string, string>();
   for (const [key, spec] of Object.entries(SERVER_OPTIONS)) {
-    const option = new Option(`${spec.flag} <value>`, `${spec.help} [env ${spec.env}]`);
+    const option = new Option(spec.isSwitch === true ? `${spec.flag} [value]` : `${spec.flag} <value>`, `${spec.help} [env ${spec.env}]`);
     keyOf.set(option.attributeName(), key);
     command.addOption(option);
   }
@@ -27,7 +27,8 @@ export function registerServeCommand(program: Command): void {
     const flags: Record<string, string> = {};
     for (const [attribute, value] of Object.entries(options)) {
       const key = keyOf.get(attribute);
-      if (key !== undefined && typeof value === 'string') flags[key] = value;
+      // A switch given alone (`--metrics-tls`) arrives as true.
+      if (key !== undefined && value !== undefined) flags[key] = String(value);
     }
     const file = typeof options.config === 'string' ? await readConfigFile(options.config) : undefined;
     const config = resolveServerConfig({ flags, env: process.env, file });

@@ -131,7 +131,7 @@ test('Watch calls take places among the streams too', async (t) => {
     publisher.on('error', (err: { code: number }) => resolve(err.code));
     publisher.on('end', () => resolve(0));
   });
-  publisher.write({ ...rawFrame('0', 64), streamOptions: { publish: 'cam', order: 0, maxInFlight: 0, dropPolicy: 0, itemTimeoutMs: 0 } });
+  publisher.write({ ...rawFrame('0', 64), streamOptions: { publish: 'cam', private: false, order: 0, maxInFlight: 0, dropPolicy: 0, itemTimeoutMs: 0 } });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const watch = () => {
     const call = stub.watch({ session: 'cam', maxWidth: 0 });

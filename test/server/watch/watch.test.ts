@@ -17,7 +17,7 @@ function stubFor(t: { after: (fn: () => void) => void }, address: string): Infer
 }
 
 function publishOptions(name: string, maxInFlight = 4): StreamOptions {
-  return { order: 0, maxInFlight, dropPolicy: 0, itemTimeoutMs: 0, publish: name };
+  return { order: 0, maxInFlight, dropPolicy: 0, itemTimeoutMs: 0, publish: name, private: false };
 }
 
 test('a published stream is listed and watched: each answered frame with a small JPEG, until the stream ends', async (t) => {
