@@ -3,6 +3,7 @@
  */
 export { SluiceClient, isServiceError } from './sluice-client.js';
 export { InferenceClient } from './inference-client.js';
+export { channelCredentials, securityClientOptions, type ClientTlsOptions, type ConnectionSecurity } from './connection-security.js';
 export { encodePredictRequest } from './predict-request-codec.js';
 export type { CallOptions, PredictStreamOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
 export { frameRequest, imageRequest, readImageRequest } from './image-request.js';

@@ -3,7 +3,8 @@
  * iterable, every call takes an AbortSignal, and writes honour backpressure.
  */
 import { once } from 'node:events';
-import { type ChannelOptions, Metadata, type ServiceError, credentials, status } from '@grpc/grpc-js';
+import { type ChannelOptions, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { type ConnectionSecurity, channelCredentials, securityClientOptions } from './connection-security.js';
 import { InferenceClient } from './inference-client.js';
 import { HealthClient, type HealthCheckResponse, healthCheckResponse_ServingStatusToJSON } from '../gen/ts/grpc/health/v1/health.js';
 import {
@@ -18,8 +19,8 @@ import {
   type WatchResponse,
 } from '../gen/ts/sluice/v1/inference_service.js';
 
-/** Options of `SluiceClient`. */
-export interface SluiceClientOptions {
+/** Options of `SluiceClient`: TLS and token (`ConnectionSecurity`), and the channel's limits. */
+export interface SluiceClientOptions extends ConnectionSecurity {
   /** Largest message sent or received, in bytes (default 64 MiB). */
   readonly maxMessageBytes?: number;
   /** Extra grpc-js channel options. */
@@ -58,12 +59,15 @@ export class SluiceClient {
   constructor(address: string, options: SluiceClientOptions = {}) {
     this.address = address;
     const max = options.maxMessageBytes ?? 64 * MIB;
-    this.#stub = new InferenceClient(address, credentials.createInsecure(), {
+    const channel = channelCredentials(options);
+    const security = securityClientOptions(options);
+    this.#stub = new InferenceClient(address, channel, {
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
+      ...security,
       ...options.channelOptions,
     });
-    this.#health = new HealthClient(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': max });
+    this.#health = new HealthClient(address, channel, { 'grpc.max_receive_message_length': max, ...security });
   }
 
   /** Resolves once the channel is connected; rejects after `timeoutMs`. */

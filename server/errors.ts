@@ -28,6 +28,10 @@ export type SluiceErrorCode =
   | 'ALREADY_EXISTS'
   /** The server is shutting down or a model is not loaded. */
   | 'UNAVAILABLE'
+  /** No credentials, or credentials the server does not know. */
+  | 'UNAUTHENTICATED'
+  /** The caller is known but its roles do not allow the call. */
+  | 'PERMISSION_DENIED'
   /** A configuration file or option is invalid. */
   | 'INVALID_CONFIG'
   /** A bug or an onnxruntime failure: details go to the log, not to the client. */

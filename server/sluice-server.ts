@@ -7,9 +7,13 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ByteBudget } from './admission/byte-budget.js';
 import { StreamLimits } from './admission/stream-limits.js';
+import { Authorizer } from './auth/authorizer.js';
+import { createAuthInterceptor } from './auth/auth-interceptor.js';
+import { isLoopbackAddress } from './auth/is-loopback.js';
 import type { ServerConfig } from './config/server-config.js';
+import { readServerTls } from './config/server-tls.js';
 import { SluiceError } from './errors.js';
-import { bindServer, createGrpcServer } from './grpc/grpc-server.js';
+import { bindServer, createGrpcServer, serverCredentials } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
@@ -50,6 +54,7 @@ export class SluiceServer {
   readonly #port: number;
   readonly #stopAccepting: () => void;
   readonly #budget: ByteBudget;
+  readonly #authorizer: Authorizer;
   #closing: Promise<StopOutcome> | undefined;
   #forced = false;
 
@@ -68,7 +73,9 @@ export class SluiceServer {
     port: number;
     stopAccepting: () => void;
     budget: ByteBudget;
+    authorizer: Authorizer;
   }) {
+    this.#authorizer = parts.authorizer;
     this.#budget = parts.budget;
     this.#stopAccepting = parts.stopAccepting;
     this.config = parts.config;
@@ -88,6 +95,10 @@ export class SluiceServer {
   /** Loads the models, starts the workers and listens. */
   static async start(config: ServerConfig, options: SluiceServerOptions = {}): Promise<SluiceServer> {
     const logger = options.logger ?? createLogger({ level: config.logLevel });
+    // Credentials are checked before anything loads: a bad file fails the start at once.
+    const tls = await readServerTls(config);
+    const authorizer = await Authorizer.create({ tokenFile: config.tokenFile, logger });
+    warnAboutExposure(config, tls !== undefined, authorizer.requiresTokens, logger);
     const repository = await ModelRepository.load(config.modelsDir);
     const models = repository.list();
     logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
@@ -123,29 +134,52 @@ export class SluiceServer {
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
       logger: logger.child({ component: 'grpc' }),
+      authorizer,
       sessions,
       accepting: () => accepting,
     });
-    const grpc = createGrpcServer({ service, health, maxMessageBytes: config.maxMessageBytes });
+    const interceptors = [createAuthInterceptor(authorizer, logger.child({ component: 'auth' }))];
+    const grpc = createGrpcServer({ service, health, maxMessageBytes: config.maxMessageBytes, interceptors });
     let port: number;
     let metricsEndpoint: MetricsEndpoint | undefined;
     try {
-      port = await bindServer(grpc, config.host, config.port);
-      if (config.metricsPort >= 0) metricsEndpoint = await startMetricsEndpoint(metrics.registry, config.host, config.metricsPort);
+      port = await bindServer(grpc, config.host, config.port, serverCredentials(tls));
+      if (config.metricsPort >= 0) {
+        metricsEndpoint = await startMetricsEndpoint(metrics.registry, config.host, config.metricsPort, config.metricsTls ? tls : undefined);
+      }
     } catch (err: unknown) {
       grpc.forceShutdown();
       await pool.destroy();
       throw err;
     }
     if (config.pollIntervalMs > 0) await control.startPolling(config.pollIntervalMs);
-    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget });
-    logger.info({ host: config.host, port, metricsPort: metricsEndpoint?.port, workers: config.workers, threads: config.intraOpThreads }, 'sluice is serving');
+    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget, authorizer });
+    logger.info(
+      {
+        host: config.host,
+        port,
+        tls: tls === undefined ? 'off' : tls.clientCa === undefined ? 'on' : 'mutual',
+        tokens: authorizer.requiresTokens,
+        metricsPort: metricsEndpoint?.port,
+        workers: config.workers,
+        threads: config.intraOpThreads,
+      },
+      'sluice is serving',
+    );
     return server;
   }
 
   /** The bound port (useful with port 0). */
   get port(): number {
     return this.#port;
+  }
+
+  /**
+   * Rereads the token file (what `sluice serve` does on SIGHUP). An invalid file leaves the tokens
+   * in force and rejects with an INVALID_CONFIG error naming the problem.
+   */
+  reloadTokens(): Promise<void> {
+    return this.#authorizer.reload();
   }
 
   /** Port of the Prometheus endpoint, or undefined when it is off. */
@@ -228,6 +262,19 @@ export class SluiceServer {
     this.#scheduler.abandonAll(new SluiceError('UNAVAILABLE', `server is shutting down (${reason}); the item was not finished`));
     for (const session of this.#sessions) session.cancel();
     this.#published.close();
+  }
+}
+
+/** Says so in the log when the operator exposed the server without tokens or without TLS. */
+function warnAboutExposure(config: ServerConfig, tls: boolean, tokens: boolean, logger: Logger): void {
+  if (config.host === 'localhost' || isLoopbackAddress(config.host)) return;
+  if (!tokens) {
+    logger.warn(
+      { host: config.host },
+      'listening beyond loopback without a token file: anyone who can reach the port may run inference and watch published streams (admin calls stay loopback-only); set --token-file',
+    );
+  } else if (!tls) {
+    logger.warn({ host: config.host }, 'tokens travel in plaintext beyond loopback; set --tls-cert and --tls-key');
   }
 }
 

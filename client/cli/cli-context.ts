@@ -3,6 +3,7 @@
  * are reported (one line and a non-zero exit; the stack only with --verbose).
  */
 import { status } from '@grpc/grpc-js';
+import type { ConnectionSecurity } from '../connection-security.js';
 import { SluiceClient, isServiceError } from '../sluice-client.js';
 
 /** Options common to every command that talks to a server. */
@@ -10,6 +11,8 @@ export interface GlobalOptions {
   readonly server: string;
   readonly timeout: number;
   readonly verbose: boolean;
+  /** TLS and token, from --tls, --ca, --cert, --key, --server-name and --token. */
+  readonly security: ConnectionSecurity;
 }
 
 /** An error meant for the user: its message is the whole story. */
@@ -25,12 +28,15 @@ export class CliError extends Error {
 
 /** Opens a client and fails fast with a clear message when the server cannot be reached. */
 export async function connect(options: GlobalOptions): Promise<SluiceClient> {
-  const client = new SluiceClient(options.server);
+  const client = new SluiceClient(options.server, options.security);
   try {
     await client.waitForReady(Math.min(options.timeout, 10_000));
   } catch {
     client.close();
-    throw new CliError(`cannot reach a Sluice server at ${options.server} (set --server or SLUICE_SERVER)`, 2);
+    const hint = options.security.tls === undefined
+      ? 'set --server or SLUICE_SERVER; --tls if it serves TLS'
+      : 'set --server or SLUICE_SERVER; with TLS, check that --ca signed its certificate, that the certificate names the host (or --server-name), and --cert/--key if it requires a client certificate';
+    throw new CliError(`cannot reach a Sluice server at ${options.server} (${hint})`, 2);
   }
   return client;
 }

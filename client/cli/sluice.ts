@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { type GlobalOptions, reportError } from './cli-context.js';
+import { readConnectionSecurity } from './connection-flags.js';
 import { registerBatchCommand } from './commands/batch-command.js';
 import { registerHealthCommand } from './commands/health-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
@@ -16,14 +17,25 @@ const program = new Command('sluice')
   .description('Sluice: stream frames and images to ONNX models over gRPC')
   .addOption(new Option('-s, --server <address>', 'server address, host:port').env('SLUICE_SERVER').default('localhost:50051'))
   .addOption(new Option('--timeout <ms>', 'per-call timeout in milliseconds').default('30000'))
+  .addOption(new Option('--tls', 'connect with TLS (implied by --ca, --cert)').env('SLUICE_TLS'))
+  .addOption(new Option('--ca <file>', 'PEM CA bundle that signed the server certificate (default: the system CAs)').env('SLUICE_CA'))
+  .addOption(new Option('--cert <file>', 'PEM client certificate, for servers that require one (mutual TLS)').env('SLUICE_CERT'))
+  .addOption(new Option('--key <file>', 'PEM private key of --cert').env('SLUICE_KEY'))
+  .addOption(new Option('--server-name <name>', 'name the server certificate must carry, when not the host of --server').env('SLUICE_SERVER_NAME'))
+  .addOption(new Option('--token <token>', 'token sent as `authorization: Bearer` on every call').env('SLUICE_TOKEN'))
   .option('-v, --verbose', 'print stack traces with errors')
   .showHelpAfterError()
   .configureOutput({ outputError: (text, write) => write(text) });
 
 const globals = (): GlobalOptions => {
-  const options = program.opts<{ server: string; timeout: string; verbose?: boolean }>();
+  const options = program.opts<{ server: string; timeout: string; verbose?: boolean; tls?: boolean | string; ca?: string; cert?: string; key?: string; serverName?: string; token?: string }>();
   const timeout = Number(options.timeout);
-  return { server: options.server, timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000, verbose: options.verbose === true };
+  return {
+    server: options.server,
+    timeout: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    verbose: options.verbose === true,
+    security: readConnectionSecurity(options),
+  };
 };
 
 registerUpCommand(program);

@@ -1,20 +1,24 @@
 /**
  * The gRPC server: the inference service, `grpc.health.v1.Health` and server reflection on one
- * port. Reflection is built from the same proto files with proto-loader, so grpcurl and
- * `buf curl` need no local copies.
+ * port, every call of every service behind the same authorization interceptor. Reflection is
+ * built from the same proto files with proto-loader, so grpcurl and `buf curl` need no local
+ * copies.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { HealthImplementation } from 'grpc-health-check';
 import { type InferenceServiceHandlers, inferenceServiceDefinition } from './inference-service.js';
 import { PROTOS_DIR } from '../package-root.js';
+import type { ServerTls } from '../config/server-tls.js';
 
 /** Options of `createGrpcServer`. */
 export interface GrpcServerOptions {
   readonly service: InferenceServiceHandlers;
   readonly health: HealthImplementation;
   readonly maxMessageBytes: number;
+  /** Run before every handler: the authorization check. */
+  readonly interceptors: readonly ServerInterceptor[];
 }
 
 function loadReflectedDefinitions(): ReturnType<typeof loadSync> {
@@ -34,6 +38,7 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
     'grpc.keepalive_permit_without_calls': 1,
+    interceptors: [...options.interceptors],
   });
   server.addService(inferenceServiceDefinition, options.service);
   options.health.addToServer(server);
@@ -41,10 +46,16 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
   return server;
 }
 
+/** The port's credentials: TLS (mutual when a client CA is set) or plaintext. */
+export function serverCredentials(tls: ServerTls | undefined): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+}
+
 /** Binds `server` to host:port and resolves with the port actually bound. */
-export function bindServer(server: Server, host: string, port: number): Promise<number> {
+export function bindServer(server: Server, host: string, port: number, credentials: ServerCredentials): Promise<number> {
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) => (err === null ? resolve(bound) : reject(err)));
+    server.bindAsync(address, credentials, (err, bound) => (err === null ? resolve(bound) : reject(err)));
   });
 }

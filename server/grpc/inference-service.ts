@@ -33,6 +33,8 @@ import {
   type WatchRequest,
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { ByteBudget } from '../admission/byte-budget.js';
+import type { Authorizer } from '../auth/authorizer.js';
+import { bearerToken } from '../auth/bearer-token.js';
 import type { StreamLimits } from '../admission/stream-limits.js';
 import { SluiceError } from '../errors.js';
 import { type LoadedModel, protoFieldName } from '../repository/load-model.js';
@@ -65,6 +67,8 @@ export interface InferenceServiceDeps {
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
   readonly logger: Logger;
+  /** Who the caller is (the interceptor has already checked that it may call). */
+  readonly authorizer: Authorizer;
   /** Open streams, so that a shutdown can drain them. */
   readonly sessions: Set<StreamSession>;
   /** False once the server has started shutting down. */
@@ -104,6 +108,12 @@ function summary(m: LoadedModel): ModelSummary {
 export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceHandlers {
   const { repository, router, logger } = deps;
 
+  /** The caller's name, for published streams' owners. */
+  const callerOf = (call: { metadata: Metadata; getPeer(): string }): string =>
+    deps.authorizer.identify(bearerToken(call.metadata.get('authorization')[0]), call.getPeer())?.name ?? '';
+
+  const shuttingDown = (): SluiceError => new SluiceError('UNAVAILABLE', 'server is shutting down');
+
   const fail = <T>(callback: sendUnaryData<T>, err: unknown): void => {
     const { code, details } = toGrpcStatus(err, logger);
     callback({ code, details, metadata: new Metadata() });
@@ -123,7 +133,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         call.emit('error', toGrpcStatus(err, logger));
         return;
       }
-      const session = new StreamSession(call, { ...deps, releaseSlot, logger, streamId: ++nextStreamId });
+      const session = new StreamSession(call, { ...deps, releaseSlot, logger, streamId: ++nextStreamId, caller: callerOf(call) });
       deps.sessions.add(session);
       session.start();
       void session.closed.then(() => deps.sessions.delete(session));
@@ -143,7 +153,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
         const error = response.result?.$case === 'error' ? response.result.value : { code: status.INTERNAL, message: 'internal error' };
         callback({ code: error.code, details: error.message, metadata: new Metadata() });
       };
-      if (!deps.accepting()) return fail(callback, new SluiceError('UNAVAILABLE', 'server is shutting down'));
+      if (!deps.accepting()) return fail(callback, shuttingDown());
       if (request === undefined) return failItem(new SluiceError('INVALID_INPUT', `the message is not a valid PredictRequest: ${received.error ?? 'undecodable'}`));
       if (request.model === '') return failItem(new SluiceError('INVALID_INPUT', 'model is required'));
       let loaded;
@@ -178,31 +188,37 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
     },
 
     loadModel(call: ServerUnaryCall<LoadModelRequest, LoadModelResponse>, callback: sendUnaryData<LoadModelResponse>): void {
-      deps.control.load(call.request.name).then(
+      if (!deps.accepting()) return fail(callback, shuttingDown());
+      return void deps.control.load(call.request.name).then(
         (model) => callback(null, { model: summary(model) }),
         (err: unknown) => fail(callback, err),
       );
     },
 
     unloadModel(call: ServerUnaryCall<UnloadModelRequest, UnloadModelResponse>, callback: sendUnaryData<UnloadModelResponse>): void {
-      deps.control.unload(call.request.name).then(
+      if (!deps.accepting()) return fail(callback, shuttingDown());
+      return void deps.control.unload(call.request.name).then(
         () => callback(null, {}),
         (err: unknown) => fail(callback, err),
       );
     },
 
-    listSessions(_call: ServerUnaryCall<ListSessionsRequest, ListSessionsResponse>, callback: sendUnaryData<ListSessionsResponse>): void {
-      callback(null, { sessions: deps.published.list().map((s) => s.info()) });
+    listSessions(call: ServerUnaryCall<ListSessionsRequest, ListSessionsResponse>, callback: sendUnaryData<ListSessionsResponse>): void {
+      callback(null, { sessions: deps.published.list(callerOf(call)).map((s) => s.info()) });
     },
 
     watch(call: WatchCall): void {
       deps.metrics.countRequest('Watch');
+      if (!deps.accepting()) {
+        call.emit('error', toGrpcStatus(shuttingDown(), logger));
+        return;
+      }
       let releaseSlot: (() => void) | undefined;
       try {
         // Watch calls hold a place among the server's streams like Predict calls do.
         releaseSlot = deps.streamLimits.admit(call.getPeer());
         const watcher = new Watcher(call);
-        const stream = deps.published.watch(call.request.session, watcher);
+        const stream = deps.published.watch(call.request.session, watcher, callerOf(call));
         call.once('cancelled', () => {
           watcher.detach();
           stream.watchers.delete(watcher);

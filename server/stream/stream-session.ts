@@ -55,6 +55,8 @@ export interface StreamSessionDeps {
   readonly streamId: number;
   /** Gives the stream's place among the server's open streams back. */
   readonly releaseSlot: () => void;
+  /** Name of the caller (its token's name), the owner of the stream if it is published privately. */
+  readonly caller: string;
 }
 
 export type PredictCall = ServerDuplexStream<ReceivedPredict, PredictResponse>;
@@ -273,7 +275,7 @@ export class StreamSession {
     if (options === undefined) return true;
     if (options.publish !== '') {
       try {
-        this.#published = this.#deps.published.publish(options.publish);
+        this.#published = this.#deps.published.publish(options.publish, { owner: this.#deps.caller, private: options.private });
       } catch (err: unknown) {
         this.#call.emit('error', toGrpcStatus(err, this.#log));
         this.#close('publish refused');

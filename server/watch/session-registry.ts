@@ -7,17 +7,34 @@ import { SluiceError } from '../errors.js';
 import { encodeWatchEvent } from './watch-codec.js';
 import type { Watcher } from './watcher.js';
 
+/** How a stream is published. */
+export interface PublishOptions {
+  /** Name of the publishing caller (its token's name). */
+  readonly owner: string;
+  /** Only the owner may list and watch it. */
+  readonly private: boolean;
+}
+
 /** A published stream as watchers see it. */
 export class PublishedStream {
   readonly name: string;
+  readonly owner: string;
+  readonly private: boolean;
   readonly startedAtMs = Date.now();
   readonly watchers = new Set<Watcher>();
   model = '';
   items = 0;
   dropped = 0;
 
-  constructor(name: string) {
+  constructor(name: string, options: PublishOptions) {
     this.name = name;
+    this.owner = options.owner;
+    this.private = options.private;
+  }
+
+  /** Whether `caller` may list and watch it. */
+  visibleTo(caller: string): boolean {
+    return !this.private || caller === this.owner;
   }
 
   /** Widest image any watcher wants, 0 when nobody watches (so no thumbnail is made). */
@@ -35,7 +52,7 @@ export class PublishedStream {
   }
 
   info(): SessionInfo {
-    return { name: this.name, model: this.model, items: this.items, dropped: this.dropped, watchers: this.watchers.size, startedAtMs: this.startedAtMs, private: false };
+    return { name: this.name, model: this.model, items: this.items, dropped: this.dropped, watchers: this.watchers.size, startedAtMs: this.startedAtMs, private: this.private };
   }
 }
 
@@ -43,9 +60,9 @@ export class SessionRegistry {
   readonly #streams = new Map<string, PublishedStream>();
 
   /** Registers a stream under `name`; ALREADY_EXISTS when another open stream has it. */
-  publish(name: string): PublishedStream {
+  publish(name: string, options: PublishOptions): PublishedStream {
     if (this.#streams.has(name)) throw new SluiceError('ALREADY_EXISTS', `a stream is already published as ${JSON.stringify(name)}`);
-    const stream = new PublishedStream(name);
+    const stream = new PublishedStream(name, options);
     this.#streams.set(name, stream);
     return stream;
   }
@@ -58,16 +75,21 @@ export class SessionRegistry {
     stream.watchers.clear();
   }
 
-  /** Adds a watcher to the stream called `name`; NOT_FOUND when there is none. */
-  watch(name: string, watcher: Watcher): PublishedStream {
+  /**
+   * Adds `caller`'s watcher to the stream called `name`; NOT_FOUND when there is none,
+   * PERMISSION_DENIED when it is private to another caller.
+   */
+  watch(name: string, watcher: Watcher, caller: string): PublishedStream {
     const stream = this.#streams.get(name);
     if (stream === undefined) throw new SluiceError('SESSION_NOT_FOUND', `no stream is published as ${JSON.stringify(name)}`);
+    if (!stream.visibleTo(caller)) throw new SluiceError('PERMISSION_DENIED', `the stream ${JSON.stringify(name)} is private to its publisher`);
     stream.watchers.add(watcher);
     return stream;
   }
 
-  list(): readonly PublishedStream[] {
-    return [...this.#streams.values()];
+  /** The streams `caller` may see. */
+  list(caller: string): readonly PublishedStream[] {
+    return [...this.#streams.values()].filter((stream) => stream.visibleTo(caller));
   }
 
   /** Ends every watcher, for a shutdown. */

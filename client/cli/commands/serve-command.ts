@@ -1,7 +1,8 @@
 /**
  * `sluice serve`: runs a server until SIGINT or SIGTERM, then drains: it stops accepting, answers
  * every accepted item and exits 0. When the drain deadline passes, or a second signal arrives,
- * what is left is answered UNAVAILABLE at once and the exit code is EXIT_FORCED_STOP.
+ * what is left is answered UNAVAILABLE at once and the exit code is EXIT_FORCED_STOP. SIGHUP
+ * rereads the token file; an invalid one is reported and the tokens in force stay.
  */
 import { type Command, Option } from 'commander';
 import type { StopOutcome } from '../../../server/index.js';
@@ -37,6 +38,12 @@ export function registerServeCommand(program: Command): void {
       return;
     }
     const server = await SluiceServer.start(config);
+    const onHangUp = (): void => {
+      server.reloadTokens().catch((err: unknown) => {
+        process.stderr.write(`sluice: token file not reloaded, the tokens in force stay: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
+    };
+    process.on('SIGHUP', onHangUp);
     const outcome = await new Promise<StopOutcome>((resolve) => {
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals): void => {
@@ -51,6 +58,7 @@ export function registerServeCommand(program: Command): void {
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
     });
+    process.off('SIGHUP', onHangUp);
     if (outcome === 'forced') {
       process.stderr.write('sluice: stopped before every accepted item was finished; those items were answered UNAVAILABLE\n');
       process.exitCode = EXIT_FORCED_STOP;
