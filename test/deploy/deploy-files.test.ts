@@ -25,7 +25,7 @@ test('the Dockerfile builds in two stages and runs the server as a non-root user
   for (const path of ['dist', 'node_modules', 'protos', 'models', 'package.json']) assert.match(dockerfile, new RegExp(`COPY --from=build .*/app/${path}`));
 });
 
-test('the Kubernetes manifests probe gRPC health on the served port and balance through a headless Service', async () => {
+test('the Kubernetes manifests serve TLS with tokens from a Secret, probe health with them, and balance through a headless Service', async () => {
   const docs: Doc[] = parseAllDocuments(await read('deploy/kubernetes/sluice.yaml')).map((d) => d.toJS());
   const byKind = new Map(docs.map((d) => [d.kind as string, d]));
   const deployment = byKind.get('Deployment');
@@ -35,10 +35,21 @@ test('the Kubernetes manifests probe gRPC health on the served port and balance 
   const ports = new Map<string, number>(container.ports.map((p: Doc) => [p.name, p.containerPort]));
   assert.equal(ports.get('grpc'), GRPC_PORT);
   assert.equal(ports.get('metrics'), METRICS_PORT);
-  assert.equal(container.readinessProbe.grpc.port, GRPC_PORT);
-  assert.equal(container.readinessProbe.grpc.service, 'sluice.v1.InferenceService');
-  assert.equal(container.livenessProbe.grpc.port, GRPC_PORT);
   const args: string[] = container.args;
+  assert.equal(args[args.indexOf('--host') + 1], '0.0.0.0', 'the address is set explicitly');
+  // Every credential the server reads is a file of the mounted Secret.
+  const mount = container.volumeMounts.find((m: Doc) => m.name === 'credentials');
+  const secret = deployment.spec.template.spec.volumes.find((v: Doc) => v.name === 'credentials').secret;
+  const files = new Set(secret.items.map((i: Doc) => `${mount.mountPath}/${i.path}`));
+  for (const flag of ['--token-file', '--tls-cert', '--tls-key']) assert.ok(files.has(args[args.indexOf(flag) + 1]!), `${flag} is a file of the Secret`);
+  // The kubelet's gRPC probe can send neither token nor TLS: the probes run `sluice health` with both.
+  const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]));
+  assert.equal(env.get('SLUICE_TOKEN').valueFrom.secretKeyRef.name, secret.secretName);
+  assert.ok(files.has(env.get('SLUICE_CA').value));
+  assert.equal(env.get('SLUICE_SERVER').value, `localhost:${GRPC_PORT}`);
+  for (const probe of [container.readinessProbe, container.livenessProbe]) {
+    assert.deepEqual(probe.exec.command.slice(0, 3), ['node', 'dist/client/cli/sluice.js', 'health']);
+  }
   assert.equal(args[args.indexOf('--port') + 1], String(GRPC_PORT));
   assert.equal(args[args.indexOf('--metrics-port') + 1], String(METRICS_PORT));
   // The grace period outlasts the server's drain.
@@ -55,7 +66,8 @@ test('the Kubernetes manifests probe gRPC health on the served port and balance 
 test('compose scrapes the real metrics port, and the dashboard asks only for metrics the server exports', async () => {
   const compose: Doc = parse(await read('compose.yaml'));
   for (const name of ['sluice', 'bridge', 'prometheus', 'grafana']) assert.ok(compose.services[name], `service ${name}`);
-  assert.ok(compose.services.sluice.ports.includes(`${GRPC_PORT}:${GRPC_PORT}`));
+  assert.ok(compose.services.sluice.ports.includes(`127.0.0.1:${GRPC_PORT}:${GRPC_PORT}`), "published on the host's loopback only");
+  for (const service of Object.values(compose.services) as Doc[]) for (const port of service.ports ?? []) assert.match(port, /^127\.0\.0\.1:/);
   const prometheus: Doc = parse(await read('deploy/prometheus/prometheus.yml'));
   assert.deepEqual(prometheus.scrape_configs[0].static_configs[0].targets, [`sluice:${METRICS_PORT}`]);
 
