@@ -9,6 +9,7 @@ import { status } from '@grpc/grpc-js';
 import { SluiceClient, type PredictRequest, isServiceError } from '../../../client/index.js';
 import { pino } from 'pino';
 import { SluiceServer, resolveServerConfig } from '../../../server/index.js';
+import { sluice } from '../../client/cli/run-cli.js';
 import { solidPng } from '../../helpers/images.js';
 import { addRequest, imageItem } from '../../helpers/requests.js';
 import { MODELS_DIR, startTestServer } from '../../helpers/test-server.js';
@@ -213,4 +214,16 @@ test('a private published stream is listed and watchable only with its publisher
     (err: unknown) => isServiceError(err) && err.code === status.PERMISSION_DENIED && /private to its publisher/.test(err.details),
   );
   await watchedByOwner.return(undefined);
+});
+
+test('the CLI sends --token (or SLUICE_TOKEN) and reports a refusal in one line', async (t) => {
+  const { address } = await startTestServer(t, { tokenFile: await tokenFile(t) });
+  const withFlag = await sluice(['--server', address, '--token', TOKENS.runner, 'models']);
+  assert.equal(withFlag.code, 0, withFlag.stderr);
+  assert.match(withFlag.stdout, /ppocr-det/);
+  const fromEnv = await sluice(['--server', address, 'health'], { SLUICE_TOKEN: TOKENS.runner });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  const without = await sluice(['--server', address, 'models'], { SLUICE_TOKEN: '' });
+  assert.equal(without.code, 1);
+  assert.match(without.stderr, /^sluice: UNAUTHENTICATED: this server requires a token/);
 });
