@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { get } from 'node:https';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { request as httpRequest } from 'node:http';
 import { type TestContext, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
@@ -10,6 +14,9 @@ import { addRequest } from '../../helpers/requests.js';
 import { createTestCertificates } from '../../helpers/test-certificates.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { sluice } from '../../client/cli/run-cli.js';
+
+const run = promisify(execFile);
+const BUF = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'buf');
 
 const add = () => addRequest('1', [1, 2, 3, 4], [1, 1, 1, 1]);
 
@@ -51,7 +58,6 @@ test('mutual TLS: a client certificate signed by the client CA is required', asy
 
 test('TLS and tokens together: the token is checked over the encrypted channel', async (t) => {
   const certs = await createTestCertificates(t);
-  const { writeFile } = await import('node:fs/promises');
   const tokenFile = `${certs.dir}/tokens.yaml`;
   const token = 'tls-token-0123456789abcdef';
   await writeFile(tokenFile, `tokens:\n  - { name: app, token: ${token}, roles: [infer] }\n`);
@@ -112,4 +118,22 @@ test('the CLI connects with --ca, --cert and --key (or SLUICE_CA, SLUICE_CERT, S
   const halfPair = await sluice(['--server', address, '--cert', certs.client.certPath, 'health']);
   assert.equal(halfPair.code, 1);
   assert.match(halfPair.stderr, /--cert and --key go together/);
+});
+
+test('buf curl, as the README shows: reflection and a call over TLS with a bearer token', async (t) => {
+  const certs = await createTestCertificates(t);
+  const token = 'curl-token-0123456789abcdef';
+  const tokenFile = join(certs.dir, 'tokens.yaml');
+  await writeFile(tokenFile, `tokens:\n  - { name: curl, token: ${token}, roles: [infer] }\n`);
+  const { address } = await startTestServer(t, { tlsCert: certs.server.certPath, tlsKey: certs.server.keyPath, tokenFile });
+  const url = (path: string) => `https://localhost:${address.split(':')[1]}${path}`;
+  const curl = (args: readonly string[]) => run(BUF, ['curl', '--protocol', 'grpc', '--cacert', certs.ca.certPath, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const auth = ['-H', `authorization: Bearer ${token}`, '--reflect-header', '*'];
+  const services = await curl([...auth, '--list-services', url('')]);
+  assert.match(services.stdout, /sluice\.v1\.InferenceService/);
+  const models = await curl([...auth, url('/sluice.v1.InferenceService/ListModels')]);
+  assert.match(models.stdout, /"name": "ppocr-det"/);
+  // Without a token, and with the schema from the proto files since reflection is closed too.
+  const REPO = join(import.meta.dirname, '..', '..', '..');
+  await assert.rejects(curl(['--schema', REPO, url('/sluice.v1.InferenceService/ListModels')]), /unauthenticated/i, 'no token');
 });
