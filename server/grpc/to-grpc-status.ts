@@ -32,10 +32,32 @@ export interface GrpcStatus {
   readonly details: string;
 }
 
+/**
+ * Longest status message, in bytes once percent-encoded. grpc-js sends it as an HTTP/2 header
+ * (`grpc-message`), and a header larger than the peer's table breaks the whole connection with
+ * a compression error; messages that quote what a client sent could otherwise be any size.
+ */
+export const MAX_DETAILS_BYTES = 2048;
+
+/** `details`, shortened to fit `MAX_DETAILS_BYTES` when encoded, never splitting a character. */
+export function boundDetails(details: string): string {
+  if (details.length <= MAX_DETAILS_BYTES / 9 || encodeURI(details).length <= MAX_DETAILS_BYTES) return details;
+  const marker = ' [message shortened]';
+  let end = Math.min(details.length, MAX_DETAILS_BYTES);
+  let text = '';
+  for (;;) {
+    text = details.slice(0, end);
+    // A cut between the halves of a surrogate pair would leave a lone half, which encodeURI rejects.
+    if (/[\uD800-\uDBFF]$/.test(text)) text = text.slice(0, -1);
+    if (encodeURI(text).length + marker.length <= MAX_DETAILS_BYTES) return `${text}${marker}`;
+    end = Math.floor(end * 0.75);
+  }
+}
+
 /** Maps `err` to a status; INTERNAL and unknown errors are logged with their stack. */
 export function toGrpcStatus(err: unknown, logger: Logger): GrpcStatus {
   if (err instanceof SluiceError && err.code !== 'INTERNAL') {
-    return { code: STATUS_OF[err.code], details: err.message };
+    return { code: STATUS_OF[err.code], details: boundDetails(err.message) };
   }
   logger.error({ err }, 'internal error');
   return { code: status.INTERNAL, details: 'internal error; the server log has the details' };

@@ -88,3 +88,21 @@ test('with drop-oldest, an invalid item never pushes out a waiting valid one', a
     ['invalid', GrpcStatus.INVALID_ARGUMENT],
   ]);
 });
+
+test('errors quoting huge client strings get a bounded status, and the connection keeps working', async (t) => {
+  const { client } = await startTestServer(t);
+  const refusals: [string, () => Promise<unknown>][] = [
+    ['PredictOne, a 100000-character model name', () => client.predictOne({ ...addRequest('1', [1, 2, 3, 4], [1, 1, 1, 1]), model: 'm'.repeat(100_000) }, { timeoutMs: 10_000 })],
+    ['GetModel, 30000 two-byte characters', () => client.getModel('é'.repeat(30_000), { timeoutMs: 10_000 })],
+    ['PredictOne, a 20000-character input name', () => client.predictOne({ ...addRequest('2', [1, 2, 3, 4], [1, 1, 1, 1]), inputs: [{ ...addRequest('3', [1, 2, 3, 4], [1, 1, 1, 1]).inputs[0]!, name: '\u{1F600}'.repeat(20_000) }] }, { timeoutMs: 10_000 })],
+  ];
+  for (const [what, call] of refusals) {
+    const err = await call().then(() => assert.fail(`${what} succeeded`), (e: unknown) => e as { code: number; details: string });
+    assert.ok(err.code === GrpcStatus.NOT_FOUND || err.code === GrpcStatus.INVALID_ARGUMENT, `${what}: ${err.code} ${err.details?.slice(0, 80)}`);
+    assert.ok(encodeURI(err.details).length <= 2048, `${what}: ${err.details.length} characters`);
+    assert.match(err.details, /\[message shortened\]$/);
+  }
+  // The same connection still serves.
+  const after = await client.predictOne(addRequest('after', [1, 2, 3, 4], [1, 1, 1, 1]), { timeoutMs: 10_000 });
+  assert.equal(after.result?.$case, 'prediction');
+});
