@@ -3,14 +3,22 @@
  * the way. The checks here are cheap (names, types, shapes, byte counts); decoding an image is a
  * worker's job. Nothing is copied: the input keeps views into the received message, whose buffer
  * moves to the worker when the message owns it (see `packRun` for the others).
+ *
+ * A tensor sent to a model's image input is held to what an image would cost: no larger than the
+ * model's preprocessing ever makes an image, and no more pixels than `--max-image-pixels`.
+ * Otherwise a client could make every worker's onnxruntime arena grow to any size it likes (the
+ * arena keeps its peak), which the limits on images are there to prevent.
  */
 import type { PredictRequest } from '../../gen/ts/sluice/v1/inference_service.js';
+import { Layout } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Tensor, TensorSpec } from '../../gen/ts/sluice/v1/tensor.js';
 import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
 import { SluiceError } from '../errors.js';
 import type { LoadedModel } from '../repository/load-model.js';
 import type { PreparedInput } from '../scheduler/work-item.js';
 import { bytesPerElement, dataTypeName, isSupportedDataType } from '../tensor/data-types.js';
+import { type TensorSize, largestTensor } from '../worker/preprocess/plan-resize.js';
+import { resolvePreprocessing } from '../worker/preprocess/resolve-preprocessing.js';
 import type { TensorData } from '../worker/task.js';
 
 const invalid = (message: string): never => {
@@ -23,8 +31,42 @@ export interface Received {
   readonly owned: ArrayBuffer | undefined;
 }
 
-/** Checks `request` against `model`; the result refers to the request's bytes. */
-export function prepareInput(request: PredictRequest, model: LoadedModel, received: Received): PreparedInput {
+/** The server's limits on what one item may ask of a worker. */
+export interface InputLimits {
+  /** Largest `width * height` of an image, or of a tensor sent in place of one (`--max-image-pixels`). */
+  readonly maxImagePixels: number;
+}
+
+/** A model's image input as a tensor: where its sides are, and the largest preprocessing makes them. */
+interface ImageInput {
+  readonly name: string;
+  readonly heightAxis: number;
+  readonly widthAxis: number;
+  readonly largest: TensorSize;
+}
+
+/** Per loaded model (a reload makes a new one), null for a model without an image input. */
+const imageInputs = new WeakMap<LoadedModel, ImageInput | null>();
+
+function imageInputOf(model: LoadedModel): ImageInput | undefined {
+  let known = imageInputs.get(model);
+  if (known === undefined) {
+    known = describeImageInput(model) ?? null;
+    imageInputs.set(model, known);
+  }
+  return known ?? undefined;
+}
+
+function describeImageInput(model: LoadedModel): ImageInput | undefined {
+  const pre = model.config.preprocessing;
+  if (pre === undefined || model.imageInput === undefined) return undefined;
+  const resolved = resolvePreprocessing(pre);
+  const nchw = resolved.layout === Layout.LAYOUT_NCHW;
+  return { name: model.imageInput, heightAxis: nchw ? 2 : 1, widthAxis: nchw ? 3 : 2, largest: largestTensor(resolved) };
+}
+
+/** Checks `request` against `model` and `limits`; the result refers to the request's bytes. */
+export function prepareInput(request: PredictRequest, model: LoadedModel, received: Received, limits: InputLimits): PreparedInput {
   const hasTensors = request.inputs.length > 0;
   if (hasTensors && request.image !== undefined) invalid('set either inputs or image, not both');
   if (request.image !== undefined) {
@@ -36,11 +78,12 @@ export function prepareInput(request: PredictRequest, model: LoadedModel, receiv
   }
   if (model.pipeline !== undefined) invalid(`model ${model.name} is a pipeline and takes images, not tensors`);
   if (!hasTensors) invalid(`request has neither inputs nor an image; model ${model.name} takes ${describeInputs(model.config.inputs)}`);
-  return prepareTensors(request.inputs, model, received);
+  return prepareTensors(request.inputs, model, received, limits);
 }
 
-function prepareTensors(tensors: readonly Tensor[], model: LoadedModel, received: Received): PreparedInput {
+function prepareTensors(tensors: readonly Tensor[], model: LoadedModel, received: Received, limits: InputLimits): PreparedInput {
   const specs = model.config.inputs;
+  const image = imageInputOf(model);
   const seen = new Set<string>();
   const data: TensorData[] = [];
   let rows = -1;
@@ -50,7 +93,7 @@ function prepareTensors(tensors: readonly Tensor[], model: LoadedModel, received
     if (spec === undefined) invalid(`model ${model.name} has no input ${JSON.stringify(tensor.name)}; its inputs are ${describeInputs(specs)}`);
     if (seen.has(tensor.name)) invalid(`input ${tensor.name} is given twice`);
     seen.add(tensor.name);
-    const shape = checkTensor(tensor, spec as TensorSpec, model);
+    const shape = checkTensor(tensor, spec as TensorSpec, model, tensor.name === image?.name ? { image, limits } : undefined);
     const first = shape[0] ?? 1;
     if (rows !== -1 && model.config.maxBatchSize > 1 && first !== rows) {
       invalid(`inputs disagree on the batch dimension: ${tensor.name} has ${first}, an earlier input ${rows}`);
@@ -72,8 +115,8 @@ function prepareTensors(tensors: readonly Tensor[], model: LoadedModel, received
   return { input: { kind: 'tensors', tensors: data }, rows: Math.max(rows, 1), bytes: received.bytes, owned };
 }
 
-/** Checks one tensor against its spec and returns its shape as numbers. */
-function checkTensor(tensor: Tensor, spec: TensorSpec, model: LoadedModel): number[] {
+/** Checks one tensor against its spec (and, for an image input, the image limits) and returns its shape as numbers. */
+function checkTensor(tensor: Tensor, spec: TensorSpec, model: LoadedModel, asImage: { image: ImageInput; limits: InputLimits } | undefined): number[] {
   const name = tensor.name;
   if (tensor.dtype === DataType.DATA_TYPE_UNSPECIFIED) invalid(`input ${name} has no dtype; model ${model.name} expects ${dataTypeName(spec.dtype)}`);
   if (!isSupportedDataType(tensor.dtype)) invalid(`input ${name} has an unknown dtype (${tensor.dtype})`);
@@ -96,6 +139,7 @@ function checkTensor(tensor: Tensor, spec: TensorSpec, model: LoadedModel): numb
     return value;
   });
   if (!Number.isSafeInteger(count)) invalid(`input ${name} has shape ${given}, which has more elements than any tensor can hold`);
+  if (asImage !== undefined) checkImageSize(name, shape, asImage.image, asImage.limits, model);
   const size = count * bytesPerElement(tensor.dtype);
   if (tensor.floatData.length > 0) {
     if (tensor.rawData.byteLength > 0) invalid(`input ${name} sets both raw_data and float_data; set one`);
@@ -105,6 +149,22 @@ function checkTensor(tensor: Tensor, spec: TensorSpec, model: LoadedModel): numb
     invalid(`input ${name} has ${tensor.rawData.byteLength} bytes of raw_data but shape ${given} of ${dataTypeName(tensor.dtype)} needs ${size}`);
   }
   return shape;
+}
+
+/** Holds a tensor for an image input to the size an image could reach. */
+function checkImageSize(name: string, shape: readonly number[], image: ImageInput, limits: InputLimits, model: LoadedModel): void {
+  const height = shape[image.heightAxis] as number;
+  const width = shape[image.widthAxis] as number;
+  const { largest } = image;
+  const most = `model ${model.name} takes images, which its preprocessing makes at most ${largest.width} wide and ${largest.height} tall`;
+  if (height > largest.height) invalid(`input ${name} has height ${height} (axis ${image.heightAxis}) but ${most}`);
+  if (width > largest.width) invalid(`input ${name} has width ${width} (axis ${image.widthAxis}) but ${most}`);
+  if (width * height > limits.maxImagePixels) {
+    throw new SluiceError(
+      'IMAGE_TOO_LARGE',
+      `input ${name} is ${width}x${height} (${width * height} pixels), over the server's limit of ${limits.maxImagePixels} pixels per image`,
+    );
+  }
 }
 
 function describeInputs(specs: readonly TensorSpec[]): string {

@@ -10,10 +10,18 @@ import type { EncodedWatchEvent } from './watch-codec.js';
 /** A `Watch` call, writing events encoded once for every watcher (`watch-codec.ts`). */
 export type WatchCall = ServerWritableStream<WatchRequest, EncodedWatchEvent>;
 
-const DEFAULT_MAX_WIDTH = 640;
+/** Width of the display images a watcher gets when it does not ask for a width. */
+export const DEFAULT_WATCH_WIDTH = 640;
+
+/**
+ * Widest display image any watcher can ask for; wider requests get this. A published stream's
+ * JPEGs are made in its producer's worker for the widest watcher, so without a bound any watcher
+ * could make another client's frames cost a full-resolution JPEG encode each.
+ */
+export const MAX_WATCH_WIDTH = 1920;
 
 export class Watcher {
-  /** Widest display image this watcher wants. */
+  /** Widest display image this watcher wants: its request's `max_width`, at most `MAX_WATCH_WIDTH`. */
   readonly maxWidth: number;
   readonly #call: WatchCall;
   #writable = true;
@@ -21,7 +29,8 @@ export class Watcher {
 
   constructor(call: WatchCall) {
     this.#call = call;
-    this.maxWidth = call.request.maxWidth > 0 ? call.request.maxWidth : DEFAULT_MAX_WIDTH;
+    const asked = call.request.maxWidth;
+    this.maxWidth = asked > 0 ? Math.min(asked, MAX_WATCH_WIDTH) : DEFAULT_WATCH_WIDTH;
     call.on('drain', () => {
       this.#writable = true;
     });

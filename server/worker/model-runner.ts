@@ -1,12 +1,12 @@
 /**
  * One model inside one worker thread: its onnxruntime session, its preprocessing and its
  * postprocessor. `run` takes a task's items, turns each into input tensors, stacks the ones that
- * can share a run into batches, runs them and splits the outputs back per item.
+ * can share a run into batches, runs them, splits the outputs back per item and finishes each
+ * item with the crops and display image its task asked for (`finishItem`).
  */
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { Prediction } from '../../gen/ts/sluice/v1/inference_service.js';
-import { PixelFormat } from '../../gen/ts/sluice/v1/image.js';
 import { Layout } from '../../gen/ts/sluice/v1/model_config.js';
 import type { Tensor } from '../../gen/ts/sluice/v1/tensor.js';
 import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
@@ -15,12 +15,12 @@ import { bytesPerElement, elementCount, fromOrtType, toOrtType } from '../tensor
 import { type TensorArray, bytesOf, typedView } from '../tensor/typed-view.js';
 import type { InputArena } from './input-arena.js';
 import type { ImageGeometry } from './preprocess/image-geometry.js';
-import { cropRegions } from './crop-regions.js';
-import { decodeRgb, makeThumbnail, preprocessImage } from './preprocess/image-preprocess.js';
+import { finishItem } from './finish-item.js';
+import { preprocessImage } from './preprocess/image-preprocess.js';
 import { type ResolvedPreprocessing, resolvePreprocessing } from './preprocess/resolve-preprocessing.js';
 import type { OutputTensor } from './postprocess/output-tensor.js';
 import { postprocess } from './postprocess/postprocess.js';
-import type { ImageData, InferTask, ItemInput, ItemResult, ModelSpec } from './task.js';
+import type { InferTask, ItemInput, ItemResult, ModelSpec } from './task.js';
 
 /** Session settings shared by every model in a worker. */
 export interface RunnerOptions {
@@ -91,61 +91,36 @@ export class ModelRunner {
     return new ModelRunner(spec, session, options);
   }
 
-  /** Serves every item; a failing item gets an error result and the others go on. */
+  /**
+   * Serves every item. Whatever fails for one item (its image, its crops, its postprocessing)
+   * becomes that item's error result and the others go on; only a failing onnxruntime run fails
+   * the items that shared it.
+   */
   async run(task: Pick<InferTask, 'items' | 'returnTensors' | 'cropHeights' | 'thumbnailWidths'>): Promise<ItemResult[]> {
     const { items, returnTensors, cropHeights, thumbnailWidths } = task;
     const results: ItemResult[] = new Array<ItemResult>(items.length);
     const prepared: PreparedItem[] = [];
-    // Images that will also be cut into crops or shown to watchers are decoded once, here, and
-    // everything else about the item (preprocessing, crops, the thumbnail) works from those pixels.
-    const decoded = new Map<number, ImageData>();
     for (let index = 0; index < items.length; index++) {
       const start = performance.now();
       try {
-        let input = items[index] as ItemInput;
-        const wantsPixels = (cropHeights[index] ?? 0) > 0 || (thumbnailWidths[index] ?? 0) > 0;
-        if (wantsPixels && input.kind === 'image') {
-          const rgb = await decodeRgb(input.image, { maxImagePixels: this.#maxImagePixels });
-          const image: ImageData = {
-            data: rgb.data,
-            width: rgb.width,
-            height: rgb.height,
-            pixelFormat: PixelFormat.PIXEL_FORMAT_RGB8,
-            rotate180: input.image.rotate180,
-          };
-          decoded.set(index, image);
-          input = { kind: 'image', image };
-        }
-        prepared.push(await this.#prepare(index, input, start));
+        prepared.push(await this.#prepare(index, items[index] as ItemInput, start));
       } catch (err: unknown) {
         results[index] = { ok: false, ...toErrorData(err), timings: { preprocessUs: microsSince(start), inferenceUs: 0, postprocessUs: 0 } };
       }
     }
     for (const batch of this.#batches(prepared)) {
       await this.#runBatch(batch, returnTensors, results);
-    }
-    for (let index = 0; index < items.length; index++) {
-      const input = items[index] as ItemInput;
-      if (input.kind !== 'image') continue;
-      const pixels = decoded.get(index);
-      const result = results[index];
-      const cropHeight = cropHeights[index] ?? 0;
-      if (pixels !== undefined && cropHeight > 0 && result?.ok === true) results[index] = this.#withCrops(result, pixels, cropHeight);
-      const thumbnailWidth = thumbnailWidths[index] ?? 0;
-      const done = results[index];
-      if (thumbnailWidth > 0 && done?.ok === true) {
-        results[index] = { ...done, thumbnail: await makeThumbnail(pixels ?? input.image, thumbnailWidth, this.#maxImagePixels) };
+      // Each item is finished before the next run, so that full-resolution pixels decoded for
+      // its crops live only while they are cut, never across another item's run.
+      for (const { index } of batch) {
+        const input = items[index] as ItemInput;
+        const result = results[index];
+        if (input.kind !== 'image' || result?.ok !== true) continue;
+        const extras = { cropHeight: cropHeights[index] ?? 0, thumbnailWidth: thumbnailWidths[index] ?? 0, maxImagePixels: this.#maxImagePixels };
+        if (extras.cropHeight > 0 || extras.thumbnailWidth > 0) results[index] = await finishItem(result, input.image, extras);
       }
     }
     return results;
-  }
-
-  /** Adds RGB8 crops of the item's detections, cut from the item's decoded pixels. */
-  #withCrops(result: ItemResult & { ok: true }, pixels: ImageData, height: number): ItemResult {
-    const start = performance.now();
-    const crops = cropRegions(pixels, result.prediction.detections.map((d) => d.polygon), height);
-    const timings = { ...result.timings, postprocessUs: result.timings.postprocessUs + microsSince(start) };
-    return { ...result, timings, crops };
   }
 
   async #prepare(index: number, input: ItemInput, start: number): Promise<PreparedItem> {

@@ -62,7 +62,10 @@ export interface InferTask {
    * pipelines that read what a detector found.
    */
   readonly cropHeights: readonly number[];
-  /** Per item: also return a JPEG of the image at most this wide, for watchers (0: do not). */
+  /**
+   * Per item: also return a JPEG of the image at most this wide, for watchers (0: do not). An item
+   * whose JPEG cannot be made is answered without one.
+   */
   readonly thumbnailWidths: readonly number[];
 }
 
@@ -88,7 +91,7 @@ export type ItemResult =
       readonly batchSize: number;
       /** RGB8 crops of the detections, in detection order, when the task asked for them. */
       readonly crops?: readonly ImageData[];
-      /** The display image, when the task asked for one. */
+      /** The display image, when the task asked for one and it could be made. */
       readonly thumbnail?: Thumbnail;
     }
   | ({ readonly ok: false; readonly timings: WorkerTimings } & ErrorData);

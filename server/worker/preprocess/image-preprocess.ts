@@ -115,10 +115,18 @@ export interface RgbImage {
   readonly height: number;
 }
 
-/** Decodes (or unpacks) an image into interleaved 8-bit RGB, with the same checks as preprocessing. */
+/**
+ * Decodes (or unpacks) an image into interleaved 8-bit RGB at full resolution, turned upside down
+ * when it says so, with the same checks as preprocessing; for cutting regions out of it. Raw RGB8
+ * pixels that need no turning come back as they are, without a copy.
+ */
 export async function decodeRgb(image: ImageData, limits: PreprocessLimits): Promise<RgbImage> {
   if (image.data.byteLength === 0) throw new SluiceError('INVALID_IMAGE', 'image is empty');
   const source = image.pixelFormat === PixelFormat.PIXEL_FORMAT_UNSPECIFIED ? await openEncoded(image.data, limits) : openRaw(image, limits);
+  if (image.pixelFormat === PixelFormat.PIXEL_FORMAT_RGB8 && image.rotate180 !== true) {
+    return { data: image.data, width: source.width, height: source.height };
+  }
+  if (image.rotate180 === true) source.pipeline.rotate(180);
   let pixels: { data: Buffer; info: OutputInfo };
   try {
     pixels = await source.pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -136,12 +144,26 @@ export async function decodeRgb(image: ImageData, limits: PreprocessLimits): Pro
   return { data, width: info.width, height: info.height };
 }
 
-/** A JPEG of the image at most `maxWidth` wide (never enlarged), for watchers to display. */
+/** Swaps the first and third channels: BGR pixels read as RGB become RGB. */
+const SWAP_RED_BLUE: [[number, number, number], [number, number, number], [number, number, number]] = [
+  [0, 0, 1],
+  [0, 1, 0],
+  [1, 0, 0],
+];
+
+/**
+ * A JPEG of the image at most `maxWidth` wide (never enlarged), for watchers to display. The image
+ * is decoded and resized in one pass from the bytes as sent (JPEG and WebP shrink on load), so no
+ * full-resolution copy is made. Throws what `preprocessImage` throws for a bad image, and sharp's
+ * error when no JPEG can hold the result (a side over 65535 pixels).
+ */
 export async function makeThumbnail(image: ImageData, maxWidth: number, maxImagePixels: number): Promise<Thumbnail> {
   const limits = { maxImagePixels };
+  if (image.data.byteLength === 0) throw new SluiceError('INVALID_IMAGE', 'image is empty');
   const source = image.pixelFormat === PixelFormat.PIXEL_FORMAT_UNSPECIFIED ? await openEncoded(image.data, limits) : openRaw(image, limits);
   let pipeline = source.pipeline;
   if (image.rotate180 === true) pipeline = pipeline.rotate(180);
+  if (source.order === 'bgr') pipeline = pipeline.recomb(SWAP_RED_BLUE);
   const { data, info } = await pipeline
     .resize({ width: Math.min(maxWidth, source.width), withoutEnlargement: true, kernel: 'linear' })
     .jpeg({ quality: 75 })

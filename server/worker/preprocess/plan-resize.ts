@@ -84,9 +84,29 @@ export function planResize(width: number, height: number, pre: SizeFields): Resi
   };
 }
 
+/** The spatial size of a model input tensor, in pixels. */
+export interface TensorSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The widest and the tallest tensor `planResize` ever makes under `pre`, whatever the image: the
+ * box for STRETCH, LETTERBOX and FIT_HEIGHT, the largest multiple of the stride inside the box (at
+ * least one stride) for FIT_STRIDE. Tensors a client sends in place of an image are held to it, so
+ * that they cost a worker no more than an image would.
+ */
+export function largestTensor(pre: SizeFields): TensorSize {
+  if (pre.resizeMode !== ResizeMode.RESIZE_MODE_FIT_STRIDE) return { width: pre.width, height: pre.height };
+  return { width: largestStrideMultiple(pre.width, pre.stride), height: largestStrideMultiple(pre.height, pre.stride) };
+}
+
+function largestStrideMultiple(limit: number, stride: number): number {
+  return Math.max(stride, Math.floor(limit / stride) * stride);
+}
+
 function roundToStride(size: number, stride: number, limit: number): number {
-  const largest = Math.max(stride, Math.floor(limit / stride) * stride);
-  return clamp(Math.round(size / stride) * stride, stride, largest);
+  return clamp(Math.round(size / stride) * stride, stride, largestStrideMultiple(limit, stride));
 }
 
 function clamp(value: number, low: number, high: number): number {
