@@ -133,6 +133,7 @@ export class SluiceServer {
       streamLimits,
       streamWindow: config.streamWindow,
       maxStreamWindow: config.maxStreamWindow,
+      inputLimits: { maxImagePixels: config.maxImagePixels },
       logger: logger.child({ component: 'grpc' }),
       authorizer,
       sessions,
@@ -225,6 +226,8 @@ export class SluiceServer {
 
   async #shutdown(): Promise<StopOutcome> {
     this.#stopAccepting();
+    // First, so that a pool recovering during the drain cannot turn health back to SERVING.
+    this.#control.stop();
     this.#health.setStatus('', 'NOT_SERVING');
     this.#health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
     for (const model of this.repository.list()) this.#health.setStatus(modelHealthName(model.name), 'NOT_SERVING');

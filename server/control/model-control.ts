@@ -2,7 +2,16 @@
  * Loading, reloading and unloading models while the server runs. A change starts a new worker
  * pool holding the new set of models, points the scheduler at it, and closes the old pool once
  * the runs it has finish: items already running finish on the version they started on, items
- * still waiting run on the new one, and nothing is lost. Changes are applied one at a time.
+ * still waiting run on the new one, and nothing is lost.
+ *
+ * Changes are applied one at a time, and loads asked for while one is applied wait together: they
+ * become one follow-up change with one new pool, however many there are (`PendingChanges`). A
+ * load asked for while the same model is being loaded, from files that have not changed since,
+ * shares that load's result instead of loading again.
+ *
+ * Model control also keeps the server's overall health in line with the pool's: NOT_SERVING while
+ * the pool cannot serve, and it replaces a pool that reports a stuck run or a worker that could
+ * not load the models (the only safe mend, see `WorkerPool`).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,11 +19,12 @@ import type { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { SluiceError } from '../errors.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
-import { WorkerPool, type WorkerPoolOptions } from '../pool/worker-pool.js';
+import { type PoolEvent, WorkerPool, type WorkerPoolOptions } from '../pool/worker-pool.js';
 import type { LoadedModel } from '../repository/load-model.js';
 import { MODEL_CONFIG_FILE } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { type AppliedLoad, type LoadChange, PendingChanges, type PendingLoad, type UnloadChange } from './pending-changes.js';
 
 /** Health service name of the whole inference API. */
 export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
@@ -34,20 +44,37 @@ export interface ModelControlDeps {
   readonly logger: Logger;
 }
 
+/** A load whose folder was read and checked, on its way to serving. */
+interface ReadLoad {
+  readonly pending: PendingLoad;
+  readonly fingerprint: string;
+  readonly model: LoadedModel;
+  /** A version of the model was loaded before. */
+  readonly reloaded: boolean;
+}
+
 export class ModelControl {
   readonly #deps: ModelControlDeps;
   readonly #logger: Logger;
   #pool: WorkerPool;
   #retiring = new Set<Promise<void>>();
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #changes: PendingChanges;
+  /** Loads of the change being applied, by model, for the loads asked for meanwhile. */
+  #applying: ReadonlyMap<string, AppliedLoad> = new Map();
   #poller: NodeJS.Timeout | undefined;
   #fingerprints = new Map<string, string>();
   #polling = false;
+  /** The overall health this has set (the server starts SERVING). */
+  #serving = true;
+  /** Set once the server shuts down: overall health is the server's alone from then on. */
+  #stopped = false;
 
   constructor(deps: ModelControlDeps) {
     this.#deps = deps;
     this.#pool = deps.pool;
     this.#logger = deps.logger.child({ component: 'model-control' });
+    this.#changes = new PendingChanges((change) => this.#apply(change), this.#logger);
+    this.#watch(deps.pool);
   }
 
   /** The pool serving new runs. */
@@ -57,36 +84,12 @@ export class ModelControl {
 
   /** Loads `name` from the repository folder, or reloads it. */
   load(name: string): Promise<LoadedModel> {
-    return this.#serially(async () => {
-      const model = await this.#deps.repository.loadOne(name);
-      const previous = this.#deps.repository.get(name);
-      if (model.spec !== undefined) {
-        const specs = this.#deps.repository.onnxSpecs().filter((s) => s.config.name !== name);
-        await this.#swapPool([...specs, model.spec]);
-      }
-      this.#deps.repository.set(model);
-      this.#sync();
-      this.#deps.health.setStatus(modelHealthName(name), 'SERVING');
-      this.#fingerprints.set(name, await this.#fingerprint(name));
-      this.#logger.info({ model: name, reloaded: previous !== undefined }, previous === undefined ? 'model loaded' : 'model reloaded');
-      return model;
-    });
+    return this.#changes.load(name, this.#applying.get(name));
   }
 
   /** Stops serving `name`; refused while a loaded pipeline uses it. */
   unload(name: string): Promise<void> {
-    return this.#serially(async () => {
-      const model = this.#deps.repository.get(name);
-      if (model === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(name)} is not loaded`);
-      const users = this.#deps.repository.dependents(name);
-      if (users.length > 0) throw new SluiceError('INVALID_CONFIG', `model ${name} is a stage of ${users.join(', ')}; unload ${users.length > 1 ? 'them' : 'it'} first`);
-      this.#deps.repository.delete(name);
-      this.#sync();
-      if (model.spec !== undefined) await this.#swapPool(this.#deps.repository.onnxSpecs());
-      this.#deps.health.setStatus(modelHealthName(name), 'NOT_SERVING');
-      this.#fingerprints.delete(name);
-      this.#logger.info({ model: name }, 'model unloaded');
-    });
+    return this.#changes.unload(name);
   }
 
   /**
@@ -95,14 +98,29 @@ export class ModelControl {
    */
   async startPolling(intervalMs: number): Promise<void> {
     for (const model of this.#deps.repository.list()) this.#fingerprints.set(model.name, await this.#fingerprint(model.name));
-    this.#poller = setInterval(() => void this.#poll(), intervalMs);
+    this.#poller = setInterval(() => {
+      this.#poll().catch((err: unknown) => this.#logger.error({ err }, 'repository poll failed'));
+    }, intervalMs);
     this.#poller.unref();
   }
 
-  /** Stops polling and waits for retiring pools. The current pool is the caller's to close. */
-  async close(): Promise<void> {
+  /**
+   * For the start of a shutdown: polling stops, and overall health is left to the server (a pool
+   * that recovers during the drain must not turn it back to SERVING). Changes already asked for,
+   * and the pool replacements a drain may need, go on. Idempotent; `close` calls it too.
+   */
+  stop(): void {
     clearInterval(this.#poller);
-    await this.#queue.catch(() => undefined);
+    this.#stopped = true;
+  }
+
+  /**
+   * Stops polling and taking changes, lets the changes already asked for finish, and waits for
+   * retiring pools. The current pool is the caller's to close.
+   */
+  async close(): Promise<void> {
+    this.stop();
+    await this.#changes.close();
     await Promise.all(this.#retiring);
   }
 
@@ -112,20 +130,127 @@ export class ModelControl {
     this.#polling = true;
     try {
       const folders = new Set(await this.#deps.repository.folders());
+      const changed: string[] = [];
       for (const name of folders) {
         const fingerprint = await this.#fingerprint(name);
         if (this.#fingerprints.get(name) === fingerprint) continue;
         this.#fingerprints.set(name, fingerprint);
-        await this.load(name).catch((err: unknown) => this.#logger.error({ err, model: name }, 'model change not applied'));
+        changed.push(name);
       }
+      // Asked for together, the loads become one change with one new pool.
+      await Promise.all(changed.map((name) => this.load(name).catch((err: unknown) => this.#logger.error({ err, model: name }, 'model change not applied'))));
       for (const model of this.#deps.repository.list()) {
         if (!folders.has(model.name)) await this.unload(model.name).catch((err: unknown) => this.#logger.error({ err, model: model.name }, 'unload not applied'));
       }
-    } catch (err: unknown) {
-      this.#logger.error({ err }, 'repository poll failed');
     } finally {
       this.#polling = false;
     }
+  }
+
+  async #apply(change: LoadChange | UnloadChange): Promise<void> {
+    if (change.kind === 'load') return this.#loadAll(change);
+    await this.#unload(change);
+    change.resolve();
+    return undefined;
+  }
+
+  async #unload(change: UnloadChange): Promise<void> {
+    const { name } = change;
+    const model = this.#deps.repository.get(name);
+    if (model === undefined) throw new SluiceError('MODEL_NOT_FOUND', `model ${JSON.stringify(name)} is not loaded`);
+    const users = this.#deps.repository.dependents(name);
+    if (users.length > 0) throw new SluiceError('INVALID_CONFIG', `model ${name} is a stage of ${users.join(', ')}; unload ${users.length > 1 ? 'them' : 'it'} first`);
+    this.#deps.repository.delete(name);
+    this.#sync();
+    this.#deps.health.setStatus(modelHealthName(name), 'NOT_SERVING');
+    this.#fingerprints.delete(name);
+    this.#logger.info({ model: name }, 'model unloaded');
+    if (model.spec === undefined) return;
+    // The model is no longer served either way; a new pool only frees its session's memory.
+    await this.#swapPool(this.#deps.repository.onnxSpecs()).catch((err: unknown) => {
+      this.#logger.error({ err, model: name }, 'the workers could not be restarted without the unloaded model; the old pool keeps its session');
+    });
+  }
+
+  /**
+   * Applies the loads of one change with at most one new pool: each folder is read and checked
+   * on its own (one that fails does not hold back the others), the ONNX models go into a new pool
+   * together, then pipelines are checked against the models now served.
+   */
+  async #loadAll(change: LoadChange): Promise<void> {
+    // Fingerprints are taken before any folder is read, and the loads are listed at once (before
+    // any await), so that a request arriving from now on can tell whether it asks for more.
+    const loads = [...change.loads.values()].map((pending) => ({ pending, fingerprint: this.#fingerprint(pending.name) }));
+    this.#applying = new Map(loads.map(({ pending, fingerprint }) => [pending.name, { fingerprint, result: pending.result }]));
+    try {
+      const fresh: { pending: PendingLoad; fingerprint: string }[] = [];
+      for (const { pending, fingerprint } of loads) {
+        const current = await fingerprint;
+        const during = pending.during;
+        if (during !== undefined && (await during.fingerprint) === current) {
+          // Asked for while the same files were being loaded: the same change, the same result.
+          void during.result.then(pending.resolve, pending.reject);
+          continue;
+        }
+        fresh.push({ pending, fingerprint: current });
+      }
+      const read: ReadLoad[] = [];
+      for (const { pending, fingerprint } of fresh) {
+        try {
+          const model = await this.#deps.repository.readOne(pending.name);
+          read.push({ pending, fingerprint, model, reloaded: this.#deps.repository.get(model.name) !== undefined });
+        } catch (err: unknown) {
+          this.#refuse(pending, err);
+        }
+      }
+      let onnx = read.filter((r) => r.model.spec !== undefined);
+      const stale = change.replace !== undefined && change.replace === this.#pool;
+      if (onnx.length > 0 || stale) {
+        const names = new Set(read.map((r) => r.model.name));
+        const specs = [...this.#deps.repository.onnxSpecs().filter((s) => !names.has(s.config.name)), ...onnx.flatMap((r) => (r.model.spec === undefined ? [] : [r.model.spec]))];
+        try {
+          await this.#swapPool(specs);
+        } catch (err: unknown) {
+          this.#logger.error({ err, models: onnx.map((r) => r.model.name) }, 'a new worker pool could not start; the current one stays, with the loaded versions');
+          const code = err instanceof SluiceError ? err.code : 'INTERNAL';
+          for (const { pending } of onnx) {
+            pending.reject(new SluiceError(code, `model ${JSON.stringify(pending.name)}: the inference workers could not load the models; the server log has the details`, { cause: err }));
+          }
+          onnx = [];
+        }
+      }
+      const served: ReadLoad[] = [];
+      for (const entry of onnx) {
+        this.#deps.repository.set(entry.model);
+        served.push(entry);
+      }
+      // Pipelines last: their stages may be among the models just loaded.
+      for (const entry of read) {
+        if (entry.model.spec !== undefined) continue;
+        try {
+          this.#deps.repository.checkStages(entry.model);
+          this.#deps.repository.set(entry.model);
+          served.push(entry);
+        } catch (err: unknown) {
+          this.#refuse(entry.pending, err);
+        }
+      }
+      if (served.length > 0) this.#sync();
+      for (const { pending, fingerprint, model, reloaded } of served) {
+        this.#deps.health.setStatus(modelHealthName(model.name), 'SERVING');
+        this.#fingerprints.set(model.name, fingerprint);
+        this.#logger.info({ model: model.name, reloaded }, reloaded ? 'model reloaded' : 'model loaded');
+        pending.resolve(model);
+      }
+    } finally {
+      this.#applying = new Map();
+    }
+  }
+
+  /** Answers a load that failed. Its message is for the client; the log gets the details. */
+  #refuse(pending: PendingLoad, err: unknown): void {
+    this.#logger.warn({ err, model: pending.name }, 'model not loaded');
+    pending.reject(err);
   }
 
   /** Size and modification time of the folder's config and model files. */
@@ -145,17 +270,49 @@ export class ModelControl {
 
   async #swapPool(specs: WorkerPoolOptions['models']): Promise<void> {
     const next = await WorkerPool.start({ ...this.#deps.poolOptions, models: specs });
+    this.#watch(next);
     const old = this.#pool;
     this.#pool = next;
     this.#deps.scheduler.replacePool(next);
-    // The old pool finishes the runs it has, then goes.
-    const retiring = old.close().finally(() => this.#retiring.delete(retiring));
+    this.#updateHealth();
+    // The old pool finishes the runs it has (a stuck one included), then goes.
+    const retiring = old
+      .close()
+      .catch((err: unknown) => this.#logger.error({ err }, 'a retired worker pool did not close cleanly'))
+      .finally(() => this.#retiring.delete(retiring));
     this.#retiring.add(retiring);
   }
 
-  #serially<T>(change: () => Promise<T>): Promise<T> {
-    const run = this.#queue.catch(() => undefined).then(change);
-    this.#queue = run;
-    return run;
+  #watch(pool: WorkerPool): void {
+    pool.onEvent((event) => this.#onPoolEvent(pool, event));
+  }
+
+  /**
+   * A stuck run or a worker without its models can only be mended by a new pool: stopping the
+   * thread could abort the process inside onnxruntime, and piscina would restart a failed worker
+   * into the same failure. The request joins the next change, so it costs no extra pool.
+   */
+  #onPoolEvent(pool: WorkerPool, event: PoolEvent): void {
+    // A retired pool's trouble goes away with it.
+    if (pool !== this.#pool) return;
+    this.#updateHealth();
+    // The worker the run held is free again: items may have waited for it.
+    if (event.kind === 'run-returned') this.#deps.scheduler.wake();
+    if (event.kind === 'run-timed-out' || event.kind === 'worker-failed') {
+      this.#logger.warn({ reason: event.kind }, 'replacing the worker pool');
+      this.#changes.replacePool(pool);
+    }
+  }
+
+  /** Overall health follows whether the current pool can serve. */
+  #updateHealth(): void {
+    const serving = this.#pool.serving;
+    if (this.#stopped || serving === this.#serving) return;
+    this.#serving = serving;
+    const status = serving ? 'SERVING' : 'NOT_SERVING';
+    this.#deps.health.setStatus('', status);
+    this.#deps.health.setStatus(INFERENCE_SERVICE_NAME, status);
+    if (serving) this.#logger.info('the worker pool serves again');
+    else this.#logger.error('the worker pool cannot serve; health is NOT_SERVING until it is replaced');
   }
 }

@@ -48,7 +48,7 @@ import { type WatchCall, Watcher } from '../watch/watcher.js';
 import { errorResponse, toResponse, usesFloatData } from '../stream/response-builder.js';
 import { type PredictCall, StreamSession } from '../stream/stream-session.js';
 import { type ReceivedPredict, decodePredictRequest, encodePredictResponse } from './predict-codec.js';
-import { prepareInput } from './prepare-input.js';
+import { type InputLimits, prepareInput } from './prepare-input.js';
 import { toGrpcStatus } from './to-grpc-status.js';
 
 /** What the handlers need. */
@@ -66,6 +66,8 @@ export interface InferenceServiceDeps {
   readonly streamLimits: StreamLimits;
   readonly streamWindow: number;
   readonly maxStreamWindow: number;
+  /** What one item may ask of a worker (`--max-image-pixels`). */
+  readonly inputLimits: InputLimits;
   readonly logger: Logger;
   /** Who the caller is (the interceptor has already checked that it may call). */
   readonly authorizer: Authorizer;
@@ -160,7 +162,7 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       let prepared;
       try {
         loaded = repository.require(request.model);
-        prepared = prepareInput(request, loaded, received);
+        prepared = prepareInput(request, loaded, received, deps.inputLimits);
       } catch (err: unknown) {
         return failItem(err);
       }
@@ -173,13 +175,16 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       const floatData = usesFloatData(request);
       const item = router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline: deadlineAt });
       call.once('cancelled', () => item.cancel());
-      void item.outcome.then((outcome) => {
-        deps.budget.release(received.bytes);
-        if (!outcome.ok) return failItem(outcome.error);
-        const response = toResponse(id, loaded.name, 0, outcome, requestLogger, floatData);
-        deps.metrics.recordResponse(response);
-        return callback(null, response);
-      });
+      item.outcome
+        .then((outcome) => {
+          deps.budget.release(received.bytes);
+          if (!outcome.ok) return failItem(outcome.error);
+          const response = toResponse(id, loaded.name, 0, outcome, requestLogger, floatData);
+          deps.metrics.recordResponse(response);
+          return callback(null, response);
+        })
+        // Building the answer failed: the call still gets its one status (INTERNAL, details logged).
+        .catch((err: unknown) => failItem(err));
       return undefined;
     },
 

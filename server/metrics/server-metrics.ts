@@ -114,15 +114,11 @@ export class ServerMetrics {
     if (result?.$case === 'prediction') outcome = 'success';
     else if (result?.$case === 'dropped') outcome = 'dropped';
     else outcome = OUTCOME_OF_STATUS.get(result?.value.code ?? status.INTERNAL) ?? 'internal';
-    // A name no model has is whatever a client wrote: one label for all of them keeps the series bounded.
-    const model = outcome === 'not_found' ? UNKNOWN_MODEL : response.model;
+    // A name no model has is whatever a client wrote: one label for all of them keeps the series
+    // bounded. Every other item was checked against the repository before it was answered.
+    const model = outcome === 'not_found' || response.model === '' ? UNKNOWN_MODEL : response.model;
     const children = this.#childrenOf(model);
-    let counter = children.outcomes.get(outcome);
-    if (counter === undefined) {
-      counter = this.#items.labels({ model, outcome });
-      children.outcomes.set(outcome, counter);
-    }
-    counter.inc();
+    this.#countItem(children, model, outcome);
     if (outcome === 'dropped') children.dropped.inc();
     if (outcome !== 'success') return;
     const timings = response.timings;
@@ -132,11 +128,28 @@ export class ServerMetrics {
     }
   }
 
+  /**
+   * Counts an item withdrawn without an answer because its client went away (a stream that ended
+   * with items still queued or running). `model` must be one the repository held.
+   */
+  recordCancelled(model: string): void {
+    this.#countItem(this.#childrenOf(model), model, 'cancelled');
+  }
+
   /** Records one run of a model. */
   recordRun(run: RunReport): void {
     const children = this.#childrenOf(run.model);
     children.batch.observe(run.items);
     children.inference.observe(run.inferenceUs / 1e6);
+  }
+
+  #countItem(children: ModelChildren, model: string, outcome: ItemOutcomeLabel): void {
+    let counter = children.outcomes.get(outcome);
+    if (counter === undefined) {
+      counter = this.#items.labels({ model, outcome });
+      children.outcomes.set(outcome, counter);
+    }
+    counter.inc();
   }
 
   #childrenOf(model: string): ModelChildren {

@@ -1,11 +1,13 @@
 /**
  * Loads one model folder: parses `model.yaml`, checks it against the `sluice.v1.ModelConfig`
  * schema and against the ONNX file, and completes it with what the file declares. Every failure
- * is an INVALID_CONFIG error naming the file and the field.
+ * is an INVALID_CONFIG error naming the model, the file and the field, e.g.
+ * `model "x": model.yaml: max_batch_size is ...`. Messages may reach a client (LoadModel), so they
+ * hold no path on disk and no library's text: those go in the error's `cause`, for the log.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { parseDocument } from 'yaml';
 import { ModelConfig, type OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
@@ -49,24 +51,31 @@ function loadModelConfigType(): Promise<protobuf.Type> {
 
 /** Loads and checks `<dir>/model.yaml` and its ONNX file. */
 export async function loadModel(dir: string): Promise<LoadedModel> {
-  const configPath = join(dir, MODEL_CONFIG_FILE);
-  const where = relative(process.cwd(), configPath) || configPath;
+  const folderName = basename(dir);
+  const prefix = `model ${JSON.stringify(folderName)}: `;
   const fail = (field: string, message: string): never => {
-    throw new SluiceError('INVALID_CONFIG', `${where}: ${field} ${message}`);
+    throw new SluiceError('INVALID_CONFIG', `${prefix}${MODEL_CONFIG_FILE}: ${field} ${message}`);
+  };
+  /** A failure whose details (paths, a library's words) stay in the cause. */
+  const failWith = (message: string, cause: unknown): never => {
+    throw new SluiceError('INVALID_CONFIG', `${prefix}${message}`, { cause });
   };
 
-  const document = parseDocument(await readFile(configPath, 'utf8'), { prettyErrors: true });
-  if (document.errors.length > 0) {
-    throw new SluiceError('INVALID_CONFIG', `${where}: not valid YAML: ${document.errors[0]?.message ?? ''}`);
+  const configPath = join(dir, MODEL_CONFIG_FILE);
+  const text = await readFile(configPath, 'utf8').catch((err: unknown) => failWith(`${MODEL_CONFIG_FILE} cannot be read`, err));
+  const document = parseDocument(text, { prettyErrors: true });
+  const yamlError = document.errors[0];
+  if (yamlError !== undefined) {
+    const at = yamlError.linePos?.[0];
+    failWith(`${MODEL_CONFIG_FILE} is not valid YAML${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`, yamlError);
   }
   const raw: unknown = document.toJS() ?? {};
   const problems = checkProtoJson(await loadModelConfigType(), raw);
   if (problems.length > 0) {
-    throw new SluiceError('INVALID_CONFIG', `${where}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+    throw new SluiceError('INVALID_CONFIG', `${prefix}${MODEL_CONFIG_FILE}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
   }
   const declared = ModelConfig.fromJSON(raw);
 
-  const folderName = basename(dir);
   if (declared.name !== '' && declared.name !== folderName) {
     fail('name', `is ${JSON.stringify(declared.name)} but the folder is ${JSON.stringify(folderName)}; they must match`);
   }
@@ -79,22 +88,18 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   }
   const file = declared.file || 'model.onnx';
   const modelPath = join(dir, file);
-  if (!existsSync(modelPath)) fail('file', `names ${JSON.stringify(file)}, which does not exist in ${dir}`);
+  if (!existsSync(modelPath)) fail('file', `names ${JSON.stringify(file)}, which does not exist in the model folder`);
 
   if (declared.labels.length > 0 && declared.labelsFile !== '') fail('labels_file', 'cannot be given together with labels');
   let labels: readonly string[] = declared.labels;
   if (declared.labelsFile !== '') {
     const labelsPath = join(dir, declared.labelsFile);
     if (!existsSync(labelsPath)) fail('labels_file', `names ${JSON.stringify(declared.labelsFile)}, which does not exist`);
-    labels = (await readFile(labelsPath, 'utf8')).split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
+    const labelsText = await readFile(labelsPath, 'utf8').catch((err: unknown) => failWith(`${declared.labelsFile} cannot be read`, err));
+    labels = labelsText.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
   }
 
-  let signature;
-  try {
-    signature = await readOnnxSignature(modelPath);
-  } catch (err: unknown) {
-    throw new SluiceError('INVALID_CONFIG', `${where}: file ${JSON.stringify(file)} is not a loadable ONNX model: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
+  const signature = await readOnnxSignature(modelPath).catch((err: unknown) => failWith(`${file} is not an ONNX model onnxruntime can load`, err));
   const inputs = reconcile('inputs', declared.inputs, signature.inputs, fail);
   const outputs = reconcile('outputs', declared.outputs, signature.outputs, fail);
 

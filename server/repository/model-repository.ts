@@ -32,24 +32,28 @@ export class ModelRepository {
       throw new SluiceError('INVALID_CONFIG', `models directory ${dir} has no model folders (folders with a ${MODEL_CONFIG_FILE})`);
     }
     const models: LoadedModel[] = [];
-    for (const folder of folders) models.push(await loadModel(folder));
+    for (const folder of folders) models.push(await loadModel(folder).catch(withDetails));
     const repository = new ModelRepository(dir, models);
-    for (const model of models) if (model.pipeline !== undefined) repository.#checkOcrPipeline(model.name, model.pipeline);
+    for (const model of models) repository.checkStages(model);
     return repository;
   }
 
   /**
-   * Loads and checks one model folder against the models loaded now, without adding it: the
-   * caller decides when it starts serving (`set`).
+   * Loads and checks one model folder on its own, without adding it: the caller checks its
+   * stages (`checkStages`) once the models they name are in place, and decides when it starts
+   * serving (`set`).
    */
-  async loadOne(name: string): Promise<LoadedModel> {
+  async readOne(name: string): Promise<LoadedModel> {
     const folder = join(this.dir, name);
     if (!/^[\w.-]+$/.test(name) || !existsSync(join(folder, MODEL_CONFIG_FILE))) {
       throw new SluiceError('MODEL_NOT_FOUND', `the repository has no model folder ${JSON.stringify(name)} with a ${MODEL_CONFIG_FILE}`);
     }
-    const model = await loadModel(folder);
+    return loadModel(folder);
+  }
+
+  /** For a pipeline: each stage must be a loaded model fit for its role (INVALID_CONFIG otherwise). */
+  checkStages(model: LoadedModel): void {
     if (model.pipeline !== undefined) this.#checkOcrPipeline(model.name, model.pipeline);
-    return model;
   }
 
   /** Serves `model` from now on, replacing a loaded version. */
@@ -89,7 +93,7 @@ export class ModelRepository {
     ];
     for (const [role, stage, postprocessor] of roles) {
       if (stage === '') continue;
-      const where = `models/${name}/${MODEL_CONFIG_FILE}: pipeline.ocr.${role}`;
+      const where = `model ${JSON.stringify(name)}: ${MODEL_CONFIG_FILE}: pipeline.ocr.${role}`;
       const model = this.#models.get(stage);
       if (model === undefined) throw new SluiceError('INVALID_CONFIG', `${where} names ${JSON.stringify(stage)}, which is not in the repository`);
       if (model.spec === undefined || model.imageInput === undefined || model.config.postprocessor?.kind?.$case !== postprocessor) {
@@ -114,4 +118,15 @@ export class ModelRepository {
   list(): readonly LoadedModel[] {
     return [...this.#models.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
+}
+
+/**
+ * At start-up the reader of a failure is the operator, not a client: the details a load keeps out
+ * of its message (onnxruntime's words, the YAML parser's) are worth showing.
+ */
+function withDetails(err: unknown): never {
+  if (err instanceof SluiceError && err.cause instanceof Error) {
+    throw new SluiceError(err.code, `${err.message}: ${err.cause.message}`, { cause: err.cause });
+  }
+  throw err;
 }

@@ -19,7 +19,7 @@ import { packRun } from './pack-run.js';
 import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, micros, now } from './work-item.js';
 
 /** What the scheduler needs of a worker pool. */
-export type TaskRunner = Pick<WorkerPool, 'size' | 'run'>;
+export type TaskRunner = Pick<WorkerPool, 'size' | 'capacity' | 'run'>;
 
 /** What a finished run reports, for metrics. */
 export interface RunReport {
@@ -70,6 +70,11 @@ export class Scheduler {
    */
   replacePool(pool: TaskRunner): void {
     this.#pool = pool;
+    this.#pump();
+  }
+
+  /** Sends what may run now: for when the pool can take more runs (a run that timed out came back). */
+  wake(): void {
     this.#pump();
   }
 
@@ -186,13 +191,13 @@ export class Scheduler {
 
   /** Sends due work while workers are free, visiting models in turn so that none starves. */
   #pump(): void {
-    while (this.#running < this.#pool.size) {
+    while (this.#running < this.#pool.capacity) {
       const queue = this.#nextDue();
       if (queue === undefined) return;
       const batch = queue.take();
       queue.running++;
       this.#running++;
-      void this.#dispatch(queue, batch);
+      this.#dispatch(queue, batch).catch((err: unknown) => this.#dispatchFailed(queue, batch, err));
     }
   }
 
@@ -220,6 +225,16 @@ export class Scheduler {
       return queue;
     }
     return undefined;
+  }
+
+  /**
+   * A dispatch that threw outside its own handling (a bug): its items are answered INTERNAL
+   * (those already answered stay as they were).
+   */
+  #dispatchFailed(queue: ModelQueue, batch: readonly WorkItem[], err: unknown): void {
+    this.#logger.error({ err, model: queue.name, items: batch.length }, 'dispatch failed');
+    const error = new SluiceError('INTERNAL', 'inference failed', { cause: err });
+    for (const item of batch) item.answer(failed(error, item.acceptedAt));
   }
 
   async #dispatch(queue: ModelQueue, batch: readonly WorkItem[]): Promise<void> {

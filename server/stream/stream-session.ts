@@ -22,14 +22,14 @@ import type { ByteBudget } from '../admission/byte-budget.js';
 import { SluiceError } from '../errors.js';
 import { limitReadAhead } from '../grpc/limit-read-ahead.js';
 import type { ReceivedPredict } from '../grpc/predict-codec.js';
-import { prepareInput } from '../grpc/prepare-input.js';
+import { type InputLimits, prepareInput } from '../grpc/prepare-input.js';
 import { toGrpcStatus } from '../grpc/to-grpc-status.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
-import { type ScheduledItem, now } from '../scheduler/work-item.js';
+import { type ItemOutcome, type ScheduledItem, now } from '../scheduler/work-item.js';
 import { Outbox } from './outbox.js';
 import { ReadGate } from './read-gate.js';
 import { droppedResponse, errorResponse, toResponse, usesFloatData } from './response-builder.js';
@@ -49,6 +49,8 @@ export interface StreamSessionDeps {
   readonly streamWindow: number;
   /** Largest window a client may ask for. */
   readonly maxStreamWindow: number;
+  /** What one item may ask of a worker (`--max-image-pixels`). */
+  readonly inputLimits: InputLimits;
   /** The server's logger; the stream logs under its own `stream` number. */
   readonly logger: Logger;
   /** The stream's number, for its log lines. */
@@ -203,7 +205,7 @@ export class StreamSession {
     try {
       if (model === '') throw new SluiceError('INVALID_INPUT', 'no model named: set model in this or an earlier message of the stream');
       const loaded = this.#deps.repository.require(model);
-      const prepared = prepareInput(request, loaded, received);
+      const prepared = prepareInput(request, loaded, received, this.#deps.inputLimits);
       // Only a valid item may push a waiting one out.
       if (this.#dropOldest) this.#makeRoom(received.bytes);
       const deadline = this.#itemTimeoutMs > 0 ? now() + this.#itemTimeoutMs : undefined;
@@ -213,16 +215,33 @@ export class StreamSession {
       const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline, thumbnailWidth });
       const entry: Scheduled = { item, id, model, bytes: received.bytes };
       this.#scheduled.set(sequence, entry);
-      void item.outcome.then((outcome) => {
-        // A dropped item was answered when it was dropped; a closed stream answers nobody.
-        if (this.#scheduled.get(sequence) !== entry) return;
-        this.#scheduled.delete(sequence);
-        this.#releaseBytes(entry.bytes);
-        const response = toResponse(id, model, sequence, outcome, this.#log, floatData);
-        this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
-      });
+      // The callback answers every failure itself, so the chain never rejects.
+      void item.outcome.then((outcome) => this.#answer(sequence, entry, outcome, floatData));
     } catch (err: unknown) {
       this.#answerUnscheduled(sequence, received.bytes, model, err, request.id);
+    }
+  }
+
+  /** Answers a scheduled item with its outcome. */
+  #answer(sequence: number, entry: Scheduled, outcome: ItemOutcome, floatData: boolean): void {
+    // A dropped item was answered when it was dropped; a closed stream answers nobody.
+    if (this.#scheduled.get(sequence) !== entry) return;
+    this.#scheduled.delete(sequence);
+    this.#releaseBytes(entry.bytes);
+    let response: PredictResponse;
+    try {
+      response = toResponse(entry.id, entry.model, sequence, outcome, this.#log, floatData);
+    } catch (err: unknown) {
+      // Logged as an internal error by the response builder, and the item still gets its answer.
+      response = errorResponse(entry.id, entry.model, sequence, err, this.#log);
+    }
+    try {
+      this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
+    } catch (err: unknown) {
+      // The answer could not be written: the stream cannot keep its order any more.
+      this.#log.error({ err, sequence }, 'an answer could not be written; ending the stream');
+      this.#call.emit('error', { code: status.INTERNAL, details: 'internal error; the server log has the details' });
+      this.#close('answer failed');
     }
   }
 
@@ -326,7 +345,11 @@ export class StreamSession {
     this.#closed = true;
     this.#gate.close(this.#readEnded);
     // Items still waiting are withdrawn and never run; running ones finish and are discarded.
-    for (const { item } of this.#scheduled.values()) item.cancel();
+    // Nobody gets their answers, so they are counted here.
+    for (const { item, model } of this.#scheduled.values()) {
+      item.cancel();
+      this.#deps.metrics.recordCancelled(model);
+    }
     this.#deps.budget.release(this.#bytes);
     this.#bytes = 0;
     this.#scheduled.clear();

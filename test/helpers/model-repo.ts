@@ -1,15 +1,16 @@
 /**
  * Temporary model repositories for tests that need a model configured differently.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { MODELS_DIR } from './test-server.js';
 
 /**
- * A repository holding copies of repository models, each with extra YAML appended to its config
- * (`{ name: 'add-delayed', from: 'add', yaml: 'dynamic_batching: ...' }`). Removed after the test.
+ * A repository holding copies of repository model folders (model file, labels, config), each with
+ * extra YAML appended to its config (`{ name: 'add-delayed', from: 'add', yaml: 'dynamic_batching:
+ * ...' }`). Removed after the test.
  */
 export async function tempRepository(
   t: Pick<TestContext, 'after'>,
@@ -19,8 +20,7 @@ export async function tempRepository(
   t.after(() => rm(root, { recursive: true, force: true }));
   for (const model of models) {
     const dir = join(root, model.name);
-    await mkdir(dir);
-    await copyFile(join(MODELS_DIR, model.from, 'model.onnx'), join(dir, 'model.onnx'));
+    await cp(join(MODELS_DIR, model.from), dir, { recursive: true });
     const base = (await readFile(join(MODELS_DIR, model.from, 'model.yaml'), 'utf8')).replace(/^name:.*$/m, '');
     await writeFile(join(dir, 'model.yaml'), `${base}\n${model.yaml ?? ''}\n`);
   }

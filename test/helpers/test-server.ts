@@ -4,6 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { SluiceClient } from '../../client/index.js';
 import { type ServerConfig, SluiceServer, createLogger, resolveServerConfig } from '../../server/index.js';
 
@@ -16,15 +17,19 @@ export interface TestServer {
   readonly address: string;
 }
 
-/** Starts a server (2 workers, 1 thread each, quiet) with `overrides`, cleaned up after `t`. */
+/**
+ * Starts a server (2 workers, 1 thread each, quiet) with `overrides`, cleaned up after `t`;
+ * `options.logger` replaces the quiet one (to read what the server logs).
+ */
 export async function startTestServer(
   t: Pick<TestContext, 'after'>,
   overrides: Partial<Record<keyof ServerConfig, string | number>> = {},
+  options: { readonly logger?: Logger } = {},
 ): Promise<TestServer> {
   const config = resolveServerConfig({
     flags: { host: '127.0.0.1', port: 0, modelsDir: MODELS_DIR, workers: 2, intraOpThreads: 1, logLevel: 'silent', metricsPort: -1, ...overrides },
   });
-  const server = await SluiceServer.start(config, { logger: createLogger({ level: config.logLevel, pretty: false }) });
+  const server = await SluiceServer.start(config, { logger: options.logger ?? createLogger({ level: config.logLevel, pretty: false }) });
   const address = `127.0.0.1:${server.port}`;
   const client = new SluiceClient(address);
   t.after(async () => {

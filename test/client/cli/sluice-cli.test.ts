@@ -73,7 +73,7 @@ test('sluice reports failures in one line with a non-zero exit', async (t) => {
 
   const unreachable = await sluice(['--server', '127.0.0.1:1', '--timeout', '500', 'models']);
   assert.equal(unreachable.code, 2);
-  assert.equal(unreachable.stderr.trim(), 'sluice: cannot reach a Sluice server at 127.0.0.1:1 (set --server or SLUICE_SERVER)');
+  assert.equal(unreachable.stderr.trim(), 'sluice: cannot reach a Sluice server at 127.0.0.1:1 (set --server or SLUICE_SERVER; --tls if it serves TLS)');
 });
 
 test('sluice serve --print-config shows the effective configuration and rejects bad flags', async () => {

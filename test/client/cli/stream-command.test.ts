@@ -232,6 +232,6 @@ test('sluice stream', async (t) => {
     assert.match(oneLine(undecodable), /^sluice: cannot decode .*a\.png: /);
     assert.equal(oneLine(badFps), 'sluice: --fps must be a rate above 0 (frames per second), "source" or "max", got "fast"');
     assert.equal(unreachable.code, 2);
-    assert.equal(oneLine(unreachable), 'sluice: cannot reach a Sluice server at 127.0.0.1:1 (set --server or SLUICE_SERVER)');
+    assert.equal(oneLine(unreachable), 'sluice: cannot reach a Sluice server at 127.0.0.1:1 (set --server or SLUICE_SERVER; --tls if it serves TLS)');
   });
 });

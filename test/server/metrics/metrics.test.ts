@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GrpcStatus, isServiceError } from '../../../client/index.js';
-import { METRIC_NAMES } from '../../../server/metrics/server-metrics.js';
+import { METRIC_NAMES, UNKNOWN_MODEL } from '../../../server/metrics/server-metrics.js';
+import { renderText } from '../../helpers/images.js';
 import { addRequest, imageItem } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
 
@@ -46,4 +48,55 @@ test('/metrics counts items by model and outcome, and times them', async (t) => 
 
   const missing = await fetch(`http://127.0.0.1:${port}/other`);
   assert.equal(missing.status, 404);
+});
+
+test('items withdrawn because their client went away count as cancelled, by model', async (t) => {
+  const { server, client } = await startTestServer(t, { metricsPort: 0, workers: 1 });
+  const port = server.metricsPort as number;
+  const page = await renderText(960, 960, [{ text: 'a slow frame', x: 80, y: 480, size: 90 }]);
+  const cancelled = async (): Promise<number> => sample(await scrape(port), 'sluice_items_total', 'model="ppocr-det",outcome="cancelled"');
+
+  // A stream whose frames wait behind one slow run, cancelled while they wait.
+  const abort = new AbortController();
+  const frames = Array.from({ length: 6 }, (_, i) => imageItem(`${i}`, 'ppocr-det', page));
+  const streaming = (async () => {
+    for await (const _ of client.predictStream(frames, { signal: abort.signal, streamOptions: { maxInFlight: 8 } })) void _;
+  })().catch(() => undefined);
+  for (let i = 0; i < 400 && server.queuedItems < 3; i++) await sleep(10);
+  assert.ok(server.queuedItems >= 3, 'frames are waiting when the stream is cancelled');
+  abort.abort();
+  await streaming;
+  for (let i = 0; i < 400 && server.openStreams > 0; i++) await sleep(10);
+  assert.ok((await cancelled()) >= 3, `cancelled: ${await cancelled()}`);
+
+  // A PredictOne whose caller gives up while it waits behind another run.
+  const before = await cancelled();
+  const busy = client.predictOne(imageItem('busy', 'ppocr-det', page));
+  const gaveUp = new AbortController();
+  const waiting = client.predictOne(imageItem('waiting', 'ppocr-det', page), { signal: gaveUp.signal }).catch((err: unknown) => err);
+  for (let i = 0; i < 400 && server.queuedItems < 1; i++) await sleep(10);
+  gaveUp.abort();
+  await waiting;
+  await busy;
+  for (let i = 0; i < 400 && (await cancelled()) === before; i++) await sleep(10);
+  assert.equal(await cancelled(), before + 1);
+  assert.equal(server.queuedItems, 0);
+});
+
+test('a model name the repository does not hold never becomes a label value', async (t) => {
+  const { server, client } = await startTestServer(t, { metricsPort: 0 });
+  const port = server.metricsPort as number;
+  const item = addRequest('x', [1, 2, 3, 4], [1, 1, 1, 1]);
+  for (const model of ['nope-one', '', 'ADD', 'add/../add']) await client.predictOne({ ...item, model }).catch(() => undefined);
+  const streamed = [];
+  // The first message names no model; then two unknown ones; then one known.
+  for await (const r of client.predictStream([{ ...item, model: '' }, { ...item, model: 'nope-two' }, { ...item, model: 'nope-three' }, item])) streamed.push(r);
+  assert.equal(streamed.length, 4);
+
+  const { models } = await client.listModels();
+  const known = new Set([...models.map((m) => m.name), UNKNOWN_MODEL]);
+  const labels = [...(await scrape(port)).matchAll(/^sluice_\w+\{[^}]*model="([^"]*)"/gm)].map((m) => m[1] as string);
+  assert.ok(labels.length > 0);
+  for (const label of new Set(labels)) assert.ok(known.has(label), `model="${label}" is a label value`);
+  assert.equal(sample(await scrape(port), 'sluice_items_total', `model="${UNKNOWN_MODEL}",outcome="not_found"`), 5);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { test } from 'node:test';
 import { SluiceError } from '../../../server/index.js';
 import { loadModel } from '../../../server/repository/load-model.js';
@@ -73,4 +74,26 @@ test('a pipeline must name models that exist and fit their roles', async (t) => 
   await assert.rejects(ModelRepository.load(root), configError(/pipeline\.ocr\.detector names "nope", which is not in the repository/));
   await writeFile(join(root, 'reader', 'model.yaml'), pipeline('add'));
   await assert.rejects(ModelRepository.load(root), configError(/pipeline\.ocr\.detector names add, which must be an image model with the text_detection postprocessor/));
+});
+
+test('reading the ONNX files never loads onnxruntime on the main thread', async () => {
+  const repository = await ModelRepository.load(MODELS_DIR);
+  assert.ok(repository.get('ppocr-rec')?.config.inputs.length === 1, 'the signatures were read');
+  // onnxruntime opens a model synchronously: on the main thread it would stall every stream.
+  const onMain = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes(`${sep}onnxruntime-node${sep}`));
+  assert.deepEqual(onMain, []);
+});
+
+test('a file onnxruntime cannot load fails naming the model and the kind of failure; the path and its words are in the cause', async (t) => {
+  const dir = await modelFolder(t, 'description: broken\n');
+  await writeFile(join(dir, 'model.onnx'), 'not an onnx file');
+  const message = 'model "broken": model.onnx is not an ONNX model onnxruntime can load';
+  await assert.rejects(loadModel(dir), (err: unknown) => {
+    assert.ok(err instanceof SluiceError && err.code === 'INVALID_CONFIG', String(err));
+    assert.equal(err.message, message);
+    assert.ok(err.cause instanceof Error && err.cause.message.includes(dir), String(err.cause));
+    return true;
+  });
+  // At start-up the operator reads the message, so it carries the details as well.
+  await assert.rejects(ModelRepository.load(join(dir, '..')), (err: unknown) => err instanceof SluiceError && err.message.startsWith(`${message}: `) && err.message.includes(dir));
 });

@@ -66,6 +66,10 @@ class WatchedPool implements TaskRunner {
     return this.pool.size;
   }
 
+  get capacity(): number {
+    return this.pool.capacity;
+  }
+
   run(task: InferTask, transfer: readonly ArrayBuffer[]): Promise<InferTaskResult> {
     for (const id of idsOf(task)) {
       assert.ok(!this.ran.has(id), `item ${id} was handed to a worker twice`);
