@@ -2,8 +2,11 @@
  * The bridge's options, validated once into a frozen `BridgeConfig`.
  */
 import { resolve } from 'node:path';
+import type { ConnectionSecurity } from '../client/index.js';
+import { normalizeOrigin } from './access/origin-policy.js';
 import { BridgeConfigError } from './bridge-config-error.js';
 import { DEFAULT_PUBLIC_DIR } from './package-root.js';
+import { type ListenTls, type UpstreamTlsOptions, resolveListenTls, resolveUpstreamSecurity } from './tls-config.js';
 
 const MIB = 1024 * 1024;
 
@@ -30,10 +33,56 @@ export interface BridgeOptions {
   readonly closeGraceMs?: number;
   /** Milliseconds allowed for ListModels and ListSessions (default 5000). */
   readonly upstreamTimeoutMs?: number;
+  /** PEM certificate chain: serve HTTPS and WSS (with `tlsKey`). Read at start. */
+  readonly tlsCert?: string;
+  /** PEM private key of `tlsCert`. */
+  readonly tlsKey?: string;
+  /** TLS to the Sluice server: true for the system's CAs, or PEM file paths (default: plaintext). */
+  readonly upstreamTls?: boolean | UpstreamTlsOptions;
+  /** The bridge's own token, sent as `authorization: Bearer` on every call to the server. */
+  readonly upstreamToken?: string;
+  /**
+   * Token file of the bridge's users (the server's format). When set, the page, `/api/*` and `/ws`
+   * need a token with the right role; without one, everyone may use the bridge.
+   */
+  readonly tokenFile?: string;
+  /**
+   * Origins (`scheme://host[:port]`) whose pages may open `/ws`, besides the bridge's own
+   * (default: none). Upgrades carrying another Origin are refused with 403.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** Concurrent WebSockets (default 256); an upgrade beyond is refused with 503. */
+  readonly maxSockets?: number;
+  /**
+   * Sources one socket may have starting at once (default 4). A socket streams one source at a
+   * time and a new one replaces it; each start first lists the server's models, and a `source`
+   * sent while this many starts wait is refused with TOO_MANY_SOURCES.
+   */
+  readonly maxSourcesPerSocket?: number;
 }
 
-/** The validated options. */
-export type BridgeConfig = Readonly<Required<BridgeOptions>>;
+/** The validated options, with the TLS files read. */
+export interface BridgeConfig {
+  readonly server: string;
+  readonly maxFrameBytes: number;
+  readonly maxSocketBufferBytes: number;
+  readonly defaultWindow: number;
+  readonly maxWindow: number;
+  readonly watchMaxWidth: number;
+  readonly publicDir: string;
+  readonly closeGraceMs: number;
+  readonly upstreamTimeoutMs: number;
+  /** The HTTPS key pair; undefined: plain HTTP. */
+  readonly tls: ListenTls | undefined;
+  /** TLS and token of the calls to the server. */
+  readonly upstream: ConnectionSecurity;
+  /** '' when the bridge takes no tokens. */
+  readonly tokenFile: string;
+  /** Normalized (`new URL(o).origin`). */
+  readonly allowedOrigins: readonly string[];
+  readonly maxSockets: number;
+  readonly maxSourcesPerSocket: number;
+}
 
 function positiveInteger(options: Record<string, unknown>, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = options[name];
@@ -58,7 +107,30 @@ function checkServer(value: unknown): string {
   return value;
 }
 
-/** Checks `options` and returns the frozen configuration; throws `BridgeConfigError` naming the option. */
+function checkTokenFile(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value === '') throw new BridgeConfigError('options.tokenFile', `must be a file path, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function checkAllowedOrigins(value: unknown): readonly string[] {
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value)) throw new BridgeConfigError('options.allowedOrigins', `must be a list of origins such as https://viewer.example, got ${JSON.stringify(value)}`);
+  return Object.freeze(
+    value.map((origin: unknown, i) => {
+      const normalized = typeof origin === 'string' ? normalizeOrigin(origin) : undefined;
+      if (normalized === undefined) {
+        throw new BridgeConfigError(`options.allowedOrigins[${i}]`, `must be an origin, scheme://host[:port] with no path, got ${JSON.stringify(origin)}`);
+      }
+      return normalized;
+    }),
+  );
+}
+
+/**
+ * Checks `options`, reads the TLS files they name, and returns the frozen configuration; throws
+ * `BridgeConfigError` naming the option.
+ */
 export function resolveBridgeConfig(options: BridgeOptions): BridgeConfig {
   if (typeof options !== 'object' || options === null) throw new BridgeConfigError('options', 'must be an object');
   const raw = options as unknown as Record<string, unknown>;
@@ -77,6 +149,12 @@ export function resolveBridgeConfig(options: BridgeOptions): BridgeConfig {
     publicDir: resolve(publicDir ?? DEFAULT_PUBLIC_DIR),
     closeGraceMs: positiveInteger(raw, 'closeGraceMs', 2000),
     upstreamTimeoutMs: positiveInteger(raw, 'upstreamTimeoutMs', 5000),
+    tls: resolveListenTls(raw),
+    upstream: resolveUpstreamSecurity(raw),
+    tokenFile: checkTokenFile(raw['tokenFile']),
+    allowedOrigins: checkAllowedOrigins(raw['allowedOrigins']),
+    maxSockets: positiveInteger(raw, 'maxSockets', 256, 1_000_000),
+    maxSourcesPerSocket: positiveInteger(raw, 'maxSourcesPerSocket', 4, 1024),
   };
   return Object.freeze(config);
 }

@@ -1,7 +1,11 @@
 /**
  * Builds the bridge: a Fastify app that is a gRPC client of one Sluice server.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { registerAccessHook } from './access/access-hook.js';
+import { BridgeAccess } from './access/bridge-access.js';
+import { PrivateSessions } from './access/private-sessions.js';
 import { type BridgeOptions, resolveBridgeConfig } from './bridge-config.js';
 import { registerApiRoutes } from './routes/api-routes.js';
 import { registerHealthRoute } from './routes/health-route.js';
@@ -13,8 +17,15 @@ const MIB = 1024 * 1024;
 
 /** Options of `createBridge`: the bridge's settings and its logger. */
 export interface CreateBridgeOptions extends BridgeOptions {
-  /** A pino-compatible logger, or false for none (default: none). */
-  readonly logger?: FastifyBaseLogger | false;
+  /** A pino logger, or false for none (default: none). */
+  readonly logger?: Logger | false;
+}
+
+/** A bridge as `assembleBridge` builds it: the app, and what `startBridge` also needs. */
+export interface AssembledBridge {
+  readonly app: FastifyInstance;
+  /** Rereads the token file; an invalid one rejects and leaves the tokens in force. */
+  reloadTokens(): Promise<void>;
 }
 
 /**
@@ -22,17 +33,33 @@ export interface CreateBridgeOptions extends BridgeOptions {
  * cancels the gRPC calls and closes the channel.
  */
 export async function createBridge(options: CreateBridgeOptions): Promise<FastifyInstance> {
+  return (await assembleBridge(options)).app;
+}
+
+/** `createBridge`, keeping a handle on the token file for `startBridge`. */
+export async function assembleBridge(options: CreateBridgeOptions): Promise<AssembledBridge> {
   const config = resolveBridgeConfig(options);
-  const logger = options.logger;
-  const app = (logger === undefined || logger === false
-    ? Fastify({ logger: false })
-    : Fastify({ loggerInstance: logger, disableRequestLogging: true })) as unknown as FastifyInstance;
+  const logger = options.logger === undefined || options.logger === false ? undefined : options.logger;
+  const access = await BridgeAccess.create(config.tokenFile, logger ?? pino({ enabled: false }));
+  const https = config.tls === undefined ? {} : { https: { cert: config.tls.cert, key: config.tls.key } };
+  const app = (logger === undefined
+    ? Fastify({ logger: false, ...https })
+    : Fastify({ loggerInstance: logger, disableRequestLogging: true, ...https })) as unknown as FastifyInstance;
   // Watch replies carry display JPEGs; a frame forwarded to Predict is at most maxFrameBytes.
-  const upstream = new SluiceUpstream(config.server, { maxMessageBytes: Math.max(config.maxFrameBytes + MIB, 16 * MIB), timeoutMs: config.upstreamTimeoutMs });
+  const upstream = new SluiceUpstream(config.server, {
+    maxMessageBytes: Math.max(config.maxFrameBytes + MIB, 16 * MIB),
+    timeoutMs: config.upstreamTimeoutMs,
+    security: config.upstream,
+  });
+  const privateSessions = new PrivateSessions(access.requiresTokens);
   app.addHook('onClose', async () => upstream.close());
   try {
-    await registerWsRoute(app, config, upstream);
-    registerApiRoutes(app, upstream);
+    await registerWsRoute(app, { config, upstream, access, privateSessions });
+    // After the WebSocket plugin, whose own onRequest hook marks upgrades so that a refused one
+    // has its socket closed; refused before that mark, the socket would stay open and keep
+    // app.close() waiting. Hooks apply to every route of the instance, whenever it was added.
+    registerAccessHook(app, access, config.tls !== undefined);
+    registerApiRoutes(app, upstream, privateSessions);
     registerHealthRoute(app, upstream);
     await registerViewerRoutes(app, config.publicDir);
     await app.ready();
@@ -40,5 +67,5 @@ export async function createBridge(options: CreateBridgeOptions): Promise<Fastif
     await app.close();
     throw err;
   }
-  return app;
+  return { app, reloadTokens: () => access.reload() };
 }

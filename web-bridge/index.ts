@@ -5,6 +5,10 @@
 export { createBridge } from './create-bridge.js';
 export type { CreateBridgeOptions } from './create-bridge.js';
 export { startBridge } from './start-bridge.js';
+export type { UpstreamTlsOptions } from './tls-config.js';
+export { TOKEN_COOKIE } from './access/token-cookie.js';
+export type { AccessRefusal } from './access/access-hook.js';
+export type { UpgradeRefusal } from './ws/ws-route.js';
 export type { RunningBridge, StartBridgeOptions } from './start-bridge.js';
 export { resolveBridgeConfig } from './bridge-config.js';
 export type { BridgeConfig, BridgeOptions } from './bridge-config.js';

@@ -1,54 +1,20 @@
 /**
- * The bridge as its own process:
- *
- *   node dist/web-bridge/main.js [--server host:port] [--port 8080] [--host 0.0.0.0]
- *        [--max-frame-bytes N] [--public-dir DIR] [--log-level info]
- *
- * Flags win over the environment: SLUICE_SERVER (default localhost:50051), SLUICE_BRIDGE_PORT
- * (8080), SLUICE_BRIDGE_HOST (0.0.0.0), SLUICE_BRIDGE_MAX_FRAME_BYTES, SLUICE_BRIDGE_PUBLIC_DIR,
- * SLUICE_LOG_LEVEL (info). SIGINT or SIGTERM closes gracefully; a second one exits at once.
+ * The bridge as its own process: `node dist/web-bridge/main.js [options]` (see `BRIDGE_USAGE` in
+ * bridge-flags.ts, or `--help`). It listens on 127.0.0.1 unless told otherwise. SIGHUP rereads the
+ * token file. SIGINT or SIGTERM closes gracefully; a second one exits at once.
  */
-import { parseArgs } from 'node:util';
 import { createLogger } from '../server/index.js';
-import { BridgeConfigError } from './bridge-config-error.js';
+import { BRIDGE_USAGE, readBridgeFlags } from './bridge-flags.js';
 import { startBridge } from './start-bridge.js';
 
-function integer(option: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n)) throw new BridgeConfigError(option, `must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      server: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'max-frame-bytes': { type: 'string' },
-      'public-dir': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help === true) {
-    process.stdout.write('usage: sluice-bridge [--server host:port] [--port 8080] [--host 0.0.0.0] [--max-frame-bytes N] [--public-dir DIR] [--log-level info]\n');
+  const flags = readBridgeFlags(process.argv.slice(2), process.env);
+  if (flags.help) {
+    process.stdout.write(BRIDGE_USAGE);
     return;
   }
-  const env = process.env;
-  const logger = createLogger({ level: values['log-level'] ?? env['SLUICE_LOG_LEVEL'] ?? 'info' }).child({ component: 'web-bridge' });
-  const maxFrameBytes = integer('--max-frame-bytes', values['max-frame-bytes'] ?? env['SLUICE_BRIDGE_MAX_FRAME_BYTES']);
-  const publicDir = values['public-dir'] ?? env['SLUICE_BRIDGE_PUBLIC_DIR'];
-  const bridge = await startBridge({
-    server: values.server ?? env['SLUICE_SERVER'] ?? 'localhost:50051',
-    host: values.host ?? env['SLUICE_BRIDGE_HOST'] ?? '0.0.0.0',
-    port: integer('--port', values.port ?? env['SLUICE_BRIDGE_PORT']) ?? 8080,
-    logger,
-    ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
-    ...(publicDir === undefined ? {} : { publicDir }),
-  });
+  const logger = createLogger({ level: flags.logLevel }).child({ component: 'web-bridge' });
+  const bridge = await startBridge({ ...flags.options, logger });
   logger.info({ url: bridge.url }, `viewer at ${bridge.url}`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -63,6 +29,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.on('SIGHUP', () => {
+    bridge.reloadTokens().catch((err: unknown) => {
+      logger.error({ err }, 'token file not reloaded, the tokens in force stay');
+    });
+  });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }

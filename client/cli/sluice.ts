@@ -38,7 +38,11 @@ const globals = (): GlobalOptions => {
   };
 };
 
-registerUpCommand(program);
+registerUpCommand(program, () => {
+  const { ca, cert, key, serverName } = program.opts<{ ca?: string; cert?: string; key?: string; serverName?: string }>();
+  const paths = { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }), ...(serverName === undefined ? {} : { serverName }) };
+  return { ...globals(), paths };
+});
 registerServeCommand(program);
 registerPredictCommand(program, globals);
 registerModelsCommand(program, globals);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { startBridgeFixture, textFrame } from './bridge-fixture.js';
+import { startBridgeFixture, textFrame, waitForWatchers } from './bridge-fixture.js';
 
 test('a watcher sees a published source with display JPEGs, and learns when it ends', async (t) => {
   const { openSocket, app } = await startBridgeFixture(t);
@@ -93,12 +93,3 @@ test('closing the bridge closes its sockets with 1001 and cancels their streams'
     await sleep(100);
   }
 });
-
-async function waitForWatchers(app: { inject(options: { method: 'GET'; url: string }): Promise<{ json<T>(): T }> }, name: string, count: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const { sessions } = (await app.inject({ method: 'GET', url: '/api/sessions' })).json<{ sessions: { name: string; watchers?: number }[] }>();
-    if ((sessions.find((s) => s.name === name)?.watchers ?? 0) >= count) return;
-    await sleep(50);
-  }
-  throw new Error(`${name} never had ${count} watchers`);
-}

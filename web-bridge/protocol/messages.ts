@@ -33,6 +33,16 @@ export const WS_ERROR_CODES = [
   'PUBLISH_NAME_TAKEN',
   /** The gRPC call to the Sluice server failed; `grpcCode` says how. */
   'UPSTREAM_ERROR',
+  /** The socket's token is no longer valid (the bridge's token file was reloaded without it). */
+  'UNAUTHENTICATED',
+  /**
+   * The socket's token lacks the role the message needs (`watch` for watch, `infer` for source),
+   * or the watched stream is private to another user (refused by the bridge, or by the server
+   * with `grpcCode` 7).
+   */
+  'PERMISSION_DENIED',
+  /** A `source` while the socket already has the bridge's `maxSourcesPerSocket` sources starting; the message names the limit. */
+  'TOO_MANY_SOURCES',
 ] as const;
 
 export type WsErrorCode = (typeof WS_ERROR_CODES)[number];
@@ -60,6 +70,11 @@ export interface SourceMessage {
   readonly publish?: string;
   /** A frame that has not started after this many milliseconds is answered DEADLINE_EXCEEDED. */
   readonly itemTimeoutMs?: number;
+  /**
+   * Only this socket's user may list and watch the stream (default false). Meaningful when the
+   * bridge takes tokens; without them every user is the same.
+   */
+  readonly private?: boolean;
 }
 
 /** Ends the current watch or source. */
@@ -118,7 +133,7 @@ export interface ErrorMessage {
   readonly type: 'error';
   readonly code: WsErrorCode;
   readonly message: string;
-  /** The gRPC status code, for UPSTREAM_ERROR, SESSION_NOT_FOUND and PUBLISH_NAME_TAKEN. */
+  /** The gRPC status code, for UPSTREAM_ERROR, SESSION_NOT_FOUND, PUBLISH_NAME_TAKEN and PERMISSION_DENIED when the server answered. */
   readonly grpcCode?: number;
   /** Frame index, for errors about one frame. */
   readonly frame?: number;

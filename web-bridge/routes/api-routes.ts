@@ -1,10 +1,12 @@
 /**
  * JSON relays of the server's discovery calls: `GET /api/models` (ListModels) and
- * `GET /api/sessions` (ListSessions). A failed call answers 502 with the gRPC status.
+ * `GET /api/sessions` (ListSessions, without the private streams of other users). A failed call
+ * answers 502 with the gRPC status. The access hook has checked the caller's role already.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ListModelsResponse, ListSessionsResponse } from '../../gen/ts/sluice/v1/inference_service.js';
 import { isServiceError } from '../../client/index.js';
+import type { PrivateSessions } from '../access/private-sessions.js';
 import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
 
 /** Body of a 502 from the API routes. */
@@ -19,7 +21,7 @@ function upstreamFailure(reply: FastifyReply, err: unknown): UpstreamFailure {
   return { error: { code: 'UPSTREAM_ERROR', message: 'the bridge could not reach the server' } };
 }
 
-export function registerApiRoutes(app: FastifyInstance, upstream: SluiceUpstream): void {
+export function registerApiRoutes(app: FastifyInstance, upstream: SluiceUpstream, privateSessions: PrivateSessions): void {
   app.get('/api/models', async (_request, reply) => {
     try {
       // toJSON leaves empty lists out; clients always get the list.
@@ -28,9 +30,13 @@ export function registerApiRoutes(app: FastifyInstance, upstream: SluiceUpstream
       return upstreamFailure(reply, err);
     }
   });
-  app.get('/api/sessions', async (_request, reply) => {
+  app.get('/api/sessions', async (request, reply) => {
     try {
-      return { sessions: [], ...(ListSessionsResponse.toJSON(await upstream.listSessions()) as object) };
+      const { sessions } = await upstream.listSessions();
+      // The hook sets the principal on every route but /healthz; '' would match no owner.
+      const user = request.principal?.name ?? '';
+      const visible = sessions.filter((s) => privateSessions.mayList(s, user));
+      return { sessions: [], ...(ListSessionsResponse.toJSON({ sessions: visible }) as object) };
     } catch (err: unknown) {
       return upstreamFailure(reply, err);
     }

@@ -6,10 +6,9 @@ import {
   type ClientDuplexStream,
   type ClientReadableStream,
   type connectivityState,
-  credentials,
   Metadata,
 } from '@grpc/grpc-js';
-import { InferenceClient } from '../../client/index.js';
+import { type ConnectionSecurity, InferenceClient, channelCredentials, securityClientOptions } from '../../client/index.js';
 import {
   type InferenceServiceClient,
   type ListModelsResponse,
@@ -26,6 +25,8 @@ export interface SluiceUpstreamOptions {
   readonly maxMessageBytes: number;
   /** Milliseconds allowed for unary calls. */
   readonly timeoutMs: number;
+  /** TLS to the server, and the bridge's own token, sent on every call (default: plaintext, no token). */
+  readonly security?: ConnectionSecurity;
 }
 
 interface Cancellable {
@@ -44,7 +45,9 @@ export class SluiceUpstream {
   constructor(address: string, options: SluiceUpstreamOptions) {
     this.address = address;
     this.#timeoutMs = options.timeoutMs;
-    this.#stub = new InferenceClient(address, credentials.createInsecure(), {
+    const security = options.security ?? {};
+    this.#stub = new InferenceClient(address, channelCredentials(security), {
+      ...securityClientOptions(security),
       'grpc.max_receive_message_length': options.maxMessageBytes,
       'grpc.max_send_message_length': options.maxMessageBytes,
     });

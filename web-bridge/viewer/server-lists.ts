@@ -16,6 +16,7 @@ interface SessionJson {
   readonly items?: number;
   readonly dropped?: number;
   readonly watchers?: number;
+  readonly private?: boolean;
 }
 
 export interface ServerListElements {
@@ -74,7 +75,7 @@ export class ServerLists {
       const previous = select.value;
       const options = sessions
         .filter((s) => s.name !== undefined)
-        .map((s) => option(s.name ?? '', `${s.name ?? ''} · ${s.model ?? '?'} · ${s.items ?? 0} items, ${s.dropped ?? 0} dropped, ${s.watchers ?? 0} watching`));
+        .map((s) => option(s.name ?? '', `${s.name ?? ''}${s.private === true ? ' (private)' : ''} · ${s.model ?? '?'} · ${s.items ?? 0} items, ${s.dropped ?? 0} dropped, ${s.watchers ?? 0} watching`));
       select.replaceChildren(...(options.length > 0 ? options : [option('', 'no published streams', true)]));
       if (sessions.some((s) => s.name === previous)) select.value = previous;
       this.#el.sessionsHint.textContent = '';

@@ -32,6 +32,7 @@ export interface ViewerElements {
   readonly sourceFile: HTMLInputElement;
   readonly windowInput: HTMLInputElement;
   readonly fpsInput: HTMLInputElement;
+  readonly privateInput: HTMLInputElement;
   readonly stopButton: HTMLButtonElement;
 }
 
@@ -105,7 +106,8 @@ export class Viewer {
     // Named here rather than by the bridge, so that messages about it can be told from late ones
     // about an activity it replaced.
     const session = `browser-${Math.random().toString(16).slice(2, 10)}`;
-    if (!this.#connection.send({ type: 'source', model, window, publish: session })) {
+    const message = { type: 'source', model, window, publish: session } as const;
+    if (!this.#connection.send(this.#el.privateInput.checked ? { ...message, private: true } : message)) {
       source.close();
       return this.#status('not connected to the bridge', true);
     }
@@ -190,8 +192,10 @@ export class Viewer {
     this.#hook.errors++;
     this.#hook.lastError = message.code;
     this.#status(`${message.code}: ${message.message}`, true);
-    // A source that fails to start gets no `ended`: it never started.
-    if (this.#mode.kind === 'starting') this.#setMode({ kind: 'idle' });
+    // A source that fails to start gets no `ended`: it never started. Nor does a message the
+    // bridge refuses outright, which starts nothing.
+    const refused = message.code === 'UNAUTHENTICATED' || message.code === 'PERMISSION_DENIED' || message.code === 'TOO_MANY_SOURCES';
+    if (this.#mode.kind === 'starting' || (refused && message.grpcCode === undefined)) this.#setMode({ kind: 'idle' });
   }
 
   #onResult(header: ResultHeader, image: Uint8Array): void {

@@ -29,6 +29,7 @@ const viewer = new Viewer({
   sourceFile,
   windowInput: element('window-input', HTMLInputElement),
   fpsInput: element('fps-input', HTMLInputElement),
+  privateInput: element('private-input', HTMLInputElement),
   stopButton: element('stop-button', HTMLButtonElement),
 });
 new ServerLists({

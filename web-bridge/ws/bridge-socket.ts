@@ -1,16 +1,23 @@
 /**
  * One client's WebSocket: reads its control messages and frames, runs at most one activity at a
- * time (a watch or a source), and sends it results through a bounded `SocketSender`.
+ * time (a watch or a source), and sends it results through a bounded `SocketSender`. Every
+ * message is checked against the socket's token for the role it needs, so a token taken out of
+ * the bridge's token file stops working on sockets already open.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { PredictResponse, type WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
+import { SluiceError } from '../../server/index.js';
+import type { BridgeAccess, BridgeNeed, Credentials } from '../access/bridge-access.js';
+import type { PrivateSessions } from '../access/private-sessions.js';
 import type { BridgeConfig } from '../bridge-config.js';
 import type { PredictResponseJson } from '../protocol/predict-response-json.js';
-import { type ActivityCounters, type EndReason, type ErrorMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
+import { type EndReason, type ErrorMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
 import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
+import { type Activity, type Sourcing, type Starting, type Watching, newCounters, resultMessage, snapshot } from './activity.js';
 import { parseClientMessage } from './parse-client-message.js';
+import { pickImageModel } from './pick-image-model.js';
 import { SocketSender } from './socket-sender.js';
 import { SourceRelay } from './source-relay.js';
 import { upstreamErrorMessage } from './upstream-error.js';
@@ -19,52 +26,15 @@ import { WatchRelay } from './watch-relay.js';
 /** Close code sent to every client when the bridge shuts down. */
 export const CLOSE_GOING_AWAY = 1001;
 
-/** What the socket counts itself; the relay counts what became of the frames. */
-interface Counters {
-  frames: number;
-  framesDroppedByServer: number;
-  results: number;
-  resultsDropped: number;
-}
-
-interface Starting {
-  readonly kind: 'starting';
-  readonly session: string;
-}
-
-interface Sourcing {
-  readonly kind: 'source';
-  readonly session: string;
-  readonly relay: SourceRelay;
-  readonly counters: Counters;
-  /** `stop` was received: frames are refused, answers still come. */
-  stopping: boolean;
-}
-
-interface Watching {
-  readonly kind: 'watch';
-  readonly session: string;
-  readonly relay: WatchRelay;
-  readonly counters: Counters;
-}
-
-type Activity = Starting | Sourcing | Watching;
-
 /** What a socket needs from the bridge. */
 export interface BridgeSocketDeps {
   readonly config: BridgeConfig;
   readonly upstream: SluiceUpstream;
   readonly logger: FastifyBaseLogger;
-}
-
-function newCounters(): Counters {
-  return { frames: 0, framesDroppedByServer: 0, results: 0, resultsDropped: 0 };
-}
-
-function snapshot(activity: Activity): ActivityCounters {
-  const { frames, framesDroppedByServer, results, resultsDropped } = activity.kind === 'starting' ? newCounters() : activity.counters;
-  const relayed = activity.kind === 'source' ? activity.relay.counts : { forwarded: 0, waiting: 0, dropped: 0 };
-  return { frames, framesForwarded: relayed.forwarded, framesWaiting: relayed.waiting, framesDropped: relayed.dropped, framesDroppedByServer, results, resultsDropped };
+  readonly access: BridgeAccess;
+  readonly privateSessions: PrivateSessions;
+  /** What the upgrade request presented. */
+  readonly credentials: Credentials;
 }
 
 export class BridgeSocket {
@@ -73,6 +43,8 @@ export class BridgeSocket {
   readonly #sender: SocketSender;
   readonly #log: FastifyBaseLogger;
   #activity: Activity | undefined;
+  /** Sources waiting for the model list, superseded ones included: each holds a call to the server. */
+  #sourceStarts = 0;
   #closed = false;
 
   constructor(socket: WebSocket, deps: BridgeSocketDeps) {
@@ -117,19 +89,40 @@ export class BridgeSocket {
     }
     const message = parsed.message;
     switch (message.type) {
-      case 'watch':
-        this.#startWatch(message);
+      case 'watch': {
+        const user = this.#user('watch', 'watching a stream');
+        if (user !== undefined) this.#startWatch(message, user);
         return;
-      case 'source':
-        this.#startSource(message).catch((err: unknown) => {
+      }
+      case 'source': {
+        const user = this.#user('infer', 'sending frames');
+        if (user === undefined) return;
+        const limit = this.#deps.config.maxSourcesPerSocket;
+        if (this.#sourceStarts >= limit) {
+          this.#error({ type: 'error', code: 'TOO_MANY_SOURCES', message: `this socket already has ${this.#sourceStarts} sources starting; the bridge allows ${limit} (maxSourcesPerSocket): wait for "source-started"` });
+          return;
+        }
+        this.#startSource(message, user).catch((err: unknown) => {
           this.#log.error({ err }, 'source failed to start');
           this.#activity = undefined;
           this.#error({ type: 'error', code: 'UPSTREAM_ERROR', message: 'the bridge could not start the source' });
         });
         return;
+      }
       case 'stop':
         this.#stop();
         return;
+    }
+  }
+
+  /** The socket's user if its token may do `what`; otherwise answers the refusal and returns undefined. */
+  #user(need: BridgeNeed, what: string): string | undefined {
+    try {
+      return this.#deps.access.require(need, what, this.#deps.credentials).name;
+    } catch (err: unknown) {
+      if (!(err instanceof SluiceError) || (err.code !== 'UNAUTHENTICATED' && err.code !== 'PERMISSION_DENIED')) throw err;
+      this.#error({ type: 'error', code: err.code, message: err.message });
+      return undefined;
     }
   }
 
@@ -160,23 +153,9 @@ export class BridgeSocket {
   }
 
   #sendResult(activity: Sourcing | Watching, response: PredictResponseJson, item?: WatchResponse): void {
-    const { counters } = activity;
-    const image = item !== undefined && item.jpeg.byteLength > 0 ? item.jpeg : undefined;
-    const sent = this.#sender.result(
-      {
-        type: 'result',
-        activity: activity.kind,
-        session: activity.session,
-        response,
-        width: image === undefined ? 0 : (item?.width ?? 0),
-        height: image === undefined ? 0 : (item?.height ?? 0),
-        hasImage: image !== undefined,
-        counters: { ...snapshot(activity), results: counters.results + 1 },
-      },
-      image,
-    );
-    if (sent) counters.results++;
-    else counters.resultsDropped++;
+    const { header, image } = resultMessage(activity, response, item);
+    if (this.#sender.result(header, image)) activity.counters.results++;
+    else activity.counters.resultsDropped++;
   }
 
   /** Ends the current activity, telling the client why (unless it never reached it). */
@@ -190,6 +169,7 @@ export class BridgeSocket {
 
   #cancel(activity: Activity | undefined): void {
     if (activity?.kind === 'source' || activity?.kind === 'watch') activity.relay.cancel();
+    if (activity?.kind === 'source') activity.release();
   }
 
   #ended(activity: Activity, reason: EndReason): void {
@@ -199,15 +179,19 @@ export class BridgeSocket {
     this.#sender.control({ type: 'ended', activity: kind, session: activity.session, reason, counters });
   }
 
-  #startWatch(message: WatchMessage): void {
+  #startWatch(message: WatchMessage, user: string): void {
     this.#replace('replaced');
+    const { privateSessions, upstream } = this.#deps;
+    // The server lets the bridge's token watch every stream the bridge published; whose private
+    // stream it is, only the bridge knows, and it checks before the Watch call opens.
+    const gate = privateSessions.enforced ? () => privateSessions.checkWatch(message.session, user, () => upstream.listSessions()) : undefined;
     const counters = newCounters();
     const request = { session: message.session, maxWidth: message.maxWidth ?? this.#deps.config.watchMaxWidth };
     const activity: Watching = {
       kind: 'watch',
       session: message.session,
       counters,
-      relay: new WatchRelay(this.#deps.upstream, request, {
+      relay: new WatchRelay(upstream, request, {
         onItem: (item) => {
           if (this.#activity !== activity) return;
           this.#sendResult(activity, PredictResponse.toJSON(item.response ?? PredictResponse.fromPartial({})) as PredictResponseJson, item);
@@ -218,20 +202,21 @@ export class BridgeSocket {
           if (error !== undefined) this.#error(upstreamErrorMessage(error, 'watch'));
           this.#ended(activity, error === undefined ? 'completed' : 'failed');
         },
-      }),
+      }, gate),
     };
     this.#activity = activity;
-    this.#log.info({ session: message.session }, 'watch started');
+    this.#log.info({ session: message.session, user }, 'watch started');
     this.#sender.control({ type: 'watching', session: message.session });
   }
 
-  async #startSource(message: SourceMessage): Promise<void> {
+  async #startSource(message: SourceMessage, user: string): Promise<void> {
     this.#replace('replaced');
-    const { config, upstream } = this.#deps;
+    const { config, upstream, privateSessions } = this.#deps;
     const session = message.publish ?? `browser-${randomBytes(4).toString('hex')}`;
     const starting: Starting = { kind: 'starting', session };
     this.#activity = starting;
     let models;
+    this.#sourceStarts++;
     try {
       models = (await upstream.listModels()).models;
     } catch (err: unknown) {
@@ -239,18 +224,24 @@ export class BridgeSocket {
       this.#activity = undefined;
       this.#error(upstreamErrorMessage(err, 'list-models'));
       return;
+    } finally {
+      this.#sourceStarts--;
     }
     // A stop, a new activity or the socket's close came while the models were listed.
     if (this.#activity !== starting) return;
-    const model = models.find((m) => m.name === message.model);
-    if (model === undefined || !model.acceptsImages) {
+    const picked = pickImageModel(models, message.model);
+    if ('error' in picked) {
       this.#activity = undefined;
-      const served = models.filter((m) => m.acceptsImages).map((m) => m.name).join(', ');
-      this.#error(
-        model === undefined
-          ? { type: 'error', code: 'UNKNOWN_MODEL', message: `the server has no model ${JSON.stringify(message.model)}; image models: ${served}` }
-          : { type: 'error', code: 'NOT_AN_IMAGE_MODEL', message: `model ${JSON.stringify(message.model)} takes tensors, not images; image models: ${served}` },
-      );
+      this.#error(picked.error);
+      return;
+    }
+    const { model } = picked;
+    const isPrivate = message.private === true;
+    // Claimed before the stream reaches the server, so that it is never listed without its owner.
+    const release = isPrivate ? privateSessions.claim(session, user) : () => {};
+    if (release === undefined) {
+      this.#activity = undefined;
+      this.#error({ type: 'error', code: 'PUBLISH_NAME_TAKEN', message: `a private stream is already published as ${JSON.stringify(session)} through this bridge` });
       return;
     }
     const window = message.window ?? config.defaultWindow;
@@ -259,10 +250,11 @@ export class BridgeSocket {
       kind: 'source',
       session,
       counters,
+      release,
       stopping: false,
       relay: new SourceRelay(
         upstream,
-        { model: model.name, window, publish: session, itemTimeoutMs: message.itemTimeoutMs ?? 0 },
+        { model: model.name, window, publish: session, itemTimeoutMs: message.itemTimeoutMs ?? 0, private: isPrivate },
         {
           onResponse: (response) => {
             if (this.#activity !== activity) return;
@@ -274,6 +266,7 @@ export class BridgeSocket {
             if (this.#activity === activity) this.#sendResult(activity, { id: String(index), model: model.name, dropped: {} });
           },
           onEnd: (error) => {
+            release();
             if (this.#activity !== activity) return;
             this.#activity = undefined;
             if (error !== undefined) this.#error(upstreamErrorMessage(error, 'source'));
@@ -283,7 +276,7 @@ export class BridgeSocket {
       ),
     };
     this.#activity = activity;
-    this.#log.info({ session, model: model.name, window }, 'source started');
+    this.#log.info({ session, model: model.name, window, private: isPrivate, user }, 'source started');
     this.#sender.control({ type: 'source-started', session, model: model.name, window });
   }
 

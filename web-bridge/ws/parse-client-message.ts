@@ -59,6 +59,8 @@ export function parseClientMessage(text: string, limits: MessageLimits): ParsedM
       if (publish !== undefined && (typeof publish !== 'string' || !NAME_PATTERN.test(publish))) {
         return bad(`source.publish must be 1 to 128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(publish)}`);
       }
+      const isPrivate = fields['private'];
+      if (isPrivate !== undefined && typeof isPrivate !== 'boolean') return bad(`source.private must be true or false, got ${JSON.stringify(isPrivate)}`);
       return {
         ok: true,
         message: {
@@ -67,6 +69,7 @@ export function parseClientMessage(text: string, limits: MessageLimits): ParsedM
           ...(window === undefined ? {} : { window }),
           ...(itemTimeoutMs === undefined ? {} : { itemTimeoutMs }),
           ...(publish === undefined ? {} : { publish: publish as string }),
+          ...(isPrivate === true ? { private: true } : {}),
         },
       };
     }

@@ -20,6 +20,8 @@ export interface SourceRelayOptions {
   readonly publish: string;
   /** `item_timeout_ms`; 0: none. */
   readonly itemTimeoutMs: number;
+  /** Only the publisher's credentials may list and watch it; for the server, that is the bridge's token. */
+  readonly private: boolean;
 }
 
 /** Every call is in frame order: the answers to frames 0, 1, 2... one after the other. */
@@ -130,7 +132,7 @@ export class SourceRelay {
             dropPolicy: DropPolicy.DROP_POLICY_DROP_OLDEST,
             itemTimeoutMs: this.options.itemTimeoutMs,
             publish: this.options.publish,
-            private: false,
+            private: this.options.private,
           }
         : undefined,
     };

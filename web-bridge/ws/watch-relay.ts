@@ -14,22 +14,44 @@ export interface WatchRelayHandlers {
 
 export class WatchRelay {
   readonly request: WatchRequest;
-  readonly #call: ClientReadableStream<WatchResponse>;
+  #call: ClientReadableStream<WatchResponse> | undefined;
+  #cancelled = false;
 
-  constructor(upstream: SluiceUpstream, request: WatchRequest, handlers: WatchRelayHandlers) {
+  /**
+   * Opens the Watch call, once `gate` (if any) resolves; a gate that rejects ends the relay with
+   * its error and the call is never made.
+   */
+  constructor(upstream: SluiceUpstream, request: WatchRequest, handlers: WatchRelayHandlers, gate?: () => Promise<void>) {
     this.request = request;
-    this.#call = upstream.watch(request);
-    void this.#read(handlers);
+    if (gate === undefined) {
+      this.#open(upstream, handlers);
+      return;
+    }
+    gate().then(
+      () => {
+        if (!this.#cancelled) this.#open(upstream, handlers);
+      },
+      (err: unknown) => {
+        if (!this.#cancelled) handlers.onEnd(err);
+      },
+    );
   }
 
-  /** Cancels the call. Idempotent. */
+  /** Cancels the call (or keeps it from opening). Idempotent. */
   cancel(): void {
-    this.#call.cancel();
+    this.#cancelled = true;
+    this.#call?.cancel();
   }
 
-  async #read(handlers: WatchRelayHandlers): Promise<void> {
+  #open(upstream: SluiceUpstream, handlers: WatchRelayHandlers): void {
+    const call = upstream.watch(this.request);
+    this.#call = call;
+    void this.#read(call, handlers);
+  }
+
+  async #read(call: ClientReadableStream<WatchResponse>, handlers: WatchRelayHandlers): Promise<void> {
     try {
-      for await (const item of this.#call as AsyncIterable<WatchResponse>) handlers.onItem(item);
+      for await (const item of call as AsyncIterable<WatchResponse>) handlers.onItem(item);
     } catch (err: unknown) {
       handlers.onEnd(err);
       return;
