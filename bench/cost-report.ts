@@ -113,6 +113,17 @@ export function memoryTable(m: MemoryResult): string {
 }
 
 /** Every table whose scenario ran, in the order the scenarios run. */
+function kserveTable(comparisons: NonNullable<CostResults['kserve']>): string {
+  const rows = comparisons.flatMap((c) =>
+    (['sluice', 'kserve'] as const).map((protocol) => {
+      const p = c[protocol];
+      const call = c.mode === 'stream' ? (protocol === 'sluice' ? 'Predict' : 'ModelStreamInfer') : protocol === 'sluice' ? 'PredictOne c16' : 'ModelInfer c16';
+      return [c.label, call, String(p.items), num(p.itemsPerSec), num(p.p50Ms), num(p.serverCpuUsPerItem), num(c.rawCpuUsPerItem), num(c.echoCpuUsPerItem), num(p.ratio), protocol === 'kserve' ? `${num(c.relative)}x` : '-'];
+    }),
+  );
+  return markdownTable(['Model', 'Call', 'Items', 'Items/s', 'p50 ms', 'Server CPU us/item', 'Raw CPU us/item', 'Echo CPU us/msg', 'Overhead ratio', 'KServe / sluice'], rows);
+}
+
 export function costSections(overhead: readonly OverheadResult[], cost: CostResults): string[] {
   const sections: string[] = [];
   if (overhead.length > 0) sections.push(overheadTable(overhead));
@@ -120,5 +131,6 @@ export function costSections(overhead: readonly OverheadResult[], cost: CostResu
   if (cost.liveJpeg !== undefined) sections.push(liveJpegTable(cost.liveJpeg));
   if (cost.scaling !== undefined) sections.push(scalingTable(cost.scaling));
   if (cost.memory !== undefined) sections.push(memoryTable(cost.memory));
+  if (cost.kserve !== undefined) sections.push(kserveTable(cost.kserve));
   return sections;
 }

@@ -5,6 +5,7 @@
  */
 import { imageRequest } from '../client/index.js';
 import { type JpegResult, measureJpegModel } from './jpeg-scenario.js';
+import { type ProtocolComparison, measureKserveProtocol } from './kserve-scenario.js';
 import { JPEG_MODELS, type JpegModel, encodeFrames } from './jpeg-frames.js';
 import { type LiveJpegResult, measureLiveJpeg } from './live-jpeg.js';
 import { type MemoryResult, measureMemory } from './memory-scenario.js';
@@ -34,6 +35,7 @@ export interface CostResults {
   readonly liveJpeg?: LiveJpegScenario;
   readonly scaling?: ScalingResult;
   readonly memory?: MemoryResult;
+  readonly kserve?: readonly ProtocolComparison[];
 }
 
 const DETECTOR = JPEG_MODELS.find((m) => m.label === 'det') as JpegModel;
@@ -104,5 +106,6 @@ export async function runCostScenarios(selected: ReadonlySet<ScenarioName>, scal
   const scaling = selected.has('streams') ? await measureStreamScaling(SCALING_SECONDS * scale, log) : undefined;
   if (selected.has('memory')) log('memory: 8 streams of 48 MiB raw frames against --max-inflight-bytes');
   const memory = selected.has('memory') ? await measureMemory(Math.max(MEMORY_MIN_SECONDS, MEMORY_SECONDS * scale)) : undefined;
-  return { jpeg, liveJpeg: live, scaling, memory };
+  const kserve = selected.has('kserve') ? await measureKserveProtocol(scale, log) : undefined;
+  return { jpeg, liveJpeg: live, scaling, memory, kserve };
 }

@@ -19,6 +19,8 @@ const MIN_JPEG_VS_RAW = 0.9;
 const MAX_LIVE_P99_INFERENCES = 3;
 /** Most streams' throughput at least this share of one stream's, at the same total load. */
 const MIN_SCALING_THROUGHPUT = 0.9;
+/** The KServe path's overhead ratio at most this multiple of the sluice.v1 path's. */
+const MAX_KSERVE_RELATIVE = 1.1;
 /** Resident memory of an idle stream at most this, in KiB. */
 const MAX_KIB_PER_STREAM = 50;
 
@@ -34,9 +36,20 @@ function overheadTarget(o: OverheadResult): TargetResult {
   };
 }
 
+function kserveTarget(c: NonNullable<CostResults['kserve']>[number]): TargetResult {
+  const calls = c.mode === 'stream' ? 'ModelStreamInfer vs Predict' : 'ModelInfer vs PredictOne';
+  return {
+    id: `kserve-${c.label}-${c.mode}`,
+    description: `${MODEL_NAMES[c.label]}, ${calls}: KServe overhead ratio <= ${MAX_KSERVE_RELATIVE}x sluice.v1's`,
+    measured: `${f2(c.relative)}x (${f2(c.kserve.ratio)} vs ${f2(c.sluice.ratio)}; ${c.kserve.serverCpuUsPerItem.toFixed(0)} vs ${c.sluice.serverCpuUsPerItem.toFixed(0)} us/item, ${c.kserve.errors + c.sluice.errors} errors)`,
+    met: c.relative <= MAX_KSERVE_RELATIVE && c.kserve.errors === 0 && c.sluice.errors === 0,
+  };
+}
+
 /** Every target whose scenario ran. */
 export function evaluateCostTargets(overhead: readonly OverheadResult[], cost: CostResults): TargetResult[] {
   const targets = overhead.map(overheadTarget);
+  for (const comparison of cost.kserve ?? []) targets.push(kserveTarget(comparison));
   const det = cost.jpeg?.find((r) => r.label === 'det');
   if (det !== undefined) {
     targets.push({

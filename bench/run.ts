@@ -6,7 +6,7 @@
  *
  * Flags: `--quick` (budgets cut to a third, for trying changes), `--profile missed|all|none`
  * (which targets' scenarios to profile; default missed), `--models tiny,cls,det` (a subset;
- * targets need their models), `--only models,overhead,ocr,jpeg,live-jpeg,streams,memory` (the
+ * targets need their models), `--only models,overhead,ocr,jpeg,live-jpeg,streams,memory,kserve` (the
  * scenarios to run; see `scenario-selection.ts`).
  */
 import { measureOcrPipeline } from './ocr-scenario.js';

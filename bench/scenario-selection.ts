@@ -4,7 +4,7 @@
  */
 
 /** Every scenario `--only` knows. */
-export const SCENARIOS = ['models', 'overhead', 'ocr', 'jpeg', 'live-jpeg', 'streams', 'memory'] as const;
+export const SCENARIOS = ['models', 'overhead', 'ocr', 'jpeg', 'live-jpeg', 'streams', 'memory', 'kserve'] as const;
 
 /** One scenario's name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -18,6 +18,7 @@ export const SCENARIO_HELP: Readonly<Record<ScenarioName, string>> = {
   'live-jpeg': 'live mode with JPEG frames at 2x overload, dropped at the source by latestOnly',
   streams: '1, 10, 100 and 1000 streams of tiny-cnn at the same total load, RSS per idle stream',
   memory: '8 streams of 48 MiB raw frames against --max-inflight-bytes',
+  kserve: 'ModelStreamInfer and ModelInfer against Predict and PredictOne, tiny model and classifier, same tensors',
 };
 
 function isScenario(name: string): name is ScenarioName {

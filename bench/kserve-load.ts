@@ -1,0 +1,133 @@
+/**
+ * Load on a Sluice server through the Open Inference Protocol, the way tritonclient drives it:
+ * `ModelInfer` at a fixed concurrency, and one `ModelStreamInfer` stream with a fixed window.
+ * Requests carry the same tensors as the sluice.v1 scenarios, in `raw_input_contents`.
+ */
+import { performance } from 'node:perf_hooks';
+import { type ServiceError, credentials } from '@grpc/grpc-js';
+import { LatencyRecorder, type LatencySummary } from '../client/metrics/latency-recorder.js';
+import {
+  GRPCInferenceServiceClient,
+  type ModelInferRequest,
+  type ModelInferResponse,
+  type ModelStreamInferResponse,
+} from '../gen/ts/inference/grpc_service.js';
+import type { PredictRequest } from '../gen/ts/sluice/v1/inference_service.js';
+import type { Budget } from './bench-models.js';
+import { type Measured, startMeasuring } from './item-stats.js';
+import { CLIENT_MAX_MESSAGE_BYTES } from './sluice-load.js';
+import { runWindowed } from './windowed-stream.js';
+
+/** A measured KServe run. */
+export interface KserveLoadResult extends Measured {
+  readonly items: number;
+  readonly seconds: number;
+  readonly itemsPerSec: number;
+  readonly errors: number;
+  readonly firstError: string | undefined;
+  readonly latency: LatencySummary;
+}
+
+/** The generated stub, with the benchmark's message limits, on a connection of its own. */
+export function createKserveStub(address: string): GRPCInferenceServiceClient {
+  return new GRPCInferenceServiceClient(address, credentials.createInsecure(), {
+    'grpc.max_receive_message_length': CLIENT_MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': CLIENT_MAX_MESSAGE_BYTES,
+    'grpc.use_local_subchannel_pool': 1,
+  });
+}
+
+/** The sluice.v1 request's tensors as a `ModelInferRequest` (FP32 in raw contents), with `id`. */
+export function kserveRequestFactory(request: (id: string) => PredictRequest): (id: string) => ModelInferRequest {
+  const template = request('0');
+  const inputs = template.inputs.map((t) => ({ name: t.name, datatype: 'FP32', shape: [...t.shape], parameters: {}, contents: undefined }));
+  const raw = template.inputs.map((t) => Buffer.from(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength));
+  return (id) => ({ modelName: template.model, modelVersion: '', id, parameters: {}, inputs, outputs: [], rawInputContents: raw });
+}
+
+class Tally {
+  readonly latency = new LatencyRecorder();
+  errors = 0;
+  firstError: string | undefined;
+
+  fail(message: string): void {
+    this.errors++;
+    this.firstError ??= message;
+  }
+}
+
+/** Options of `measureModelInfer`. */
+export interface ModelInferLoad {
+  readonly stub: GRPCInferenceServiceClient;
+  readonly serverPid: number;
+  readonly request: (id: string) => ModelInferRequest;
+  readonly concurrency: number;
+  readonly budget: Budget;
+}
+
+function modelInfer(stub: GRPCInferenceServiceClient, request: ModelInferRequest): Promise<ModelInferResponse> {
+  return new Promise((resolve, reject) => stub.modelInfer(request, (err: ServiceError | null, response) => (err === null ? resolve(response) : reject(err))));
+}
+
+/** `concurrency` loops of `ModelInfer`, each waiting for its answer; warm-up first, unmeasured. */
+export async function measureModelInfer(load: ModelInferLoad): Promise<KserveLoadResult> {
+  const tally = new Tally();
+  let issued = 0;
+  const loops = async (until: () => boolean, record: boolean): Promise<void> => {
+    const one = async (): Promise<void> => {
+      while (until()) {
+        const id = String(issued++);
+        const start = performance.now();
+        try {
+          await modelInfer(load.stub, load.request(id));
+          if (record) tally.latency.recordMs(performance.now() - start);
+        } catch (err: unknown) {
+          if (!record) throw err;
+          tally.fail(String((err as ServiceError).details ?? err));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: load.concurrency }, one));
+  };
+  await loops(() => issued < load.budget.warmupItems, false);
+  const firstMeasured = issued;
+  const end = startMeasuring(load.serverPid);
+  const start = performance.now();
+  const deadline = start + load.budget.seconds * 1000;
+  await loops(() => issued - firstMeasured < load.budget.maxItems && performance.now() < deadline, true);
+  const seconds = (performance.now() - start) / 1000;
+  const items = issued - firstMeasured;
+  return { items, seconds, itemsPerSec: items / seconds, errors: tally.errors, firstError: tally.firstError, latency: tally.latency.summary(), ...end() };
+}
+
+/** Options of `measureModelStreamInfer`. */
+export interface ModelStreamInferLoad {
+  readonly stub: GRPCInferenceServiceClient;
+  readonly serverPid: number;
+  readonly request: (id: string) => ModelInferRequest;
+  /** Requests written and not yet answered, kept by the client (the protocol has no window of its own). */
+  readonly window: number;
+  readonly budget: Budget;
+}
+
+/** One `ModelStreamInfer` stream kept full: `window` requests in flight at all times. */
+export async function measureModelStreamInfer(load: ModelStreamInferLoad): Promise<KserveLoadResult> {
+  const tally = new Tally();
+  let end: (() => Measured) | undefined;
+  let measured: Measured | undefined;
+  const run = await runWindowed<ModelInferRequest, ModelStreamInferResponse>(load.stub.modelStreamInfer(), {
+    window: load.window,
+    budget: load.budget,
+    message: (index) => load.request(String(index)),
+    indexOf: (response) => Number(response.inferResponse?.id ?? Number.NaN),
+    onAnswer: (response, ms) => (response.errorMessage === '' ? tally.latency.recordMs(ms) : tally.fail(response.errorMessage)),
+    onMeasureStart: () => {
+      end = startMeasuring(load.serverPid);
+    },
+    onMeasureEnd: () => {
+      measured = end?.();
+    },
+  });
+  if (measured === undefined) throw new Error('stream run measured nothing');
+  return { items: run.items, seconds: run.seconds, itemsPerSec: run.items / run.seconds, errors: tally.errors, firstError: tally.firstError, latency: tally.latency.summary(), ...measured };
+}

@@ -1,0 +1,113 @@
+/**
+ * The Open Inference Protocol against sluice.v1, on one server, with the same tensors: what
+ * the KServe adapter adds to the request path. For each model, a saturating stream
+ * (`ModelStreamInfer` against `Predict`) and unary calls at concurrency 16 (`ModelInfer` against
+ * `PredictOne`), each protocol measured twice in A-B-B-A order so that the machine's drifting
+ * load falls on both alike. Each protocol's overhead ratio is (server CPU per item - raw
+ * onnxruntime CPU per item) / echo CPU per message, the raw term at the batch size the sluice.v1
+ * run reached.
+ */
+import { PredictRequest } from '../gen/ts/sluice/v1/inference_service.js';
+import { BENCH_MODELS, type BenchModel, type ModelLabel, requestFactory } from './bench-models.js';
+import { startEchoServer } from './echo-service.js';
+import { type KserveLoadResult, createKserveStub, kserveRequestFactory, measureModelInfer, measureModelStreamInfer } from './kserve-load.js';
+import { measureServerLayoutRaw, rawBatchFor } from './overhead-ratio.js';
+import { startScenarioServer } from './scenario-server.js';
+import { type LoadResult, measurePredictOne, measureStream } from './sluice-load.js';
+
+/** The models compared: the two whose cost is mostly the request path's. */
+const KSERVE_MODELS: readonly ModelLabel[] = ['tiny', 'cls'];
+/** Unary calls in flight. */
+const UNARY_CONCURRENCY = 16;
+
+/** One protocol's runs of one mode, pooled. */
+export interface ProtocolCost {
+  readonly items: number;
+  readonly errors: number;
+  readonly itemsPerSec: number;
+  readonly serverCpuUsPerItem: number;
+  readonly p50Ms: number;
+  /** (server - raw) / echo. */
+  readonly ratio: number;
+}
+
+/** Both protocols in one mode, for one model. */
+export interface ProtocolComparison {
+  readonly label: ModelLabel;
+  readonly mode: 'stream' | 'unary';
+  readonly rawCpuUsPerItem: number;
+  readonly rawBatch: number;
+  readonly echoCpuUsPerItem: number;
+  readonly sluice: ProtocolCost;
+  readonly kserve: ProtocolCost;
+  /** kserve ratio / sluice ratio. */
+  readonly relative: number;
+}
+
+type Run = Pick<LoadResult | KserveLoadResult, 'items' | 'seconds' | 'errors' | 'server' | 'latency'>;
+
+function pooled(runs: readonly Run[], rawUs: number, echoUs: number): ProtocolCost {
+  const items = runs.reduce((sum, r) => sum + r.items, 0);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+  const cpuSeconds = runs.reduce((sum, r) => sum + r.server.cpuSeconds, 0);
+  const serverCpuUsPerItem = (cpuSeconds / items) * 1e6;
+  const p50s = runs.map((r) => r.latency.p50Ms).sort((a, b) => a - b);
+  return {
+    items,
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    itemsPerSec: items / seconds,
+    serverCpuUsPerItem,
+    p50Ms: p50s[Math.floor(p50s.length / 2)] ?? Number.NaN,
+    ratio: (serverCpuUsPerItem - rawUs) / echoUs,
+  };
+}
+
+async function compareModel(model: BenchModel, log: (message: string) => void, scale: number): Promise<ProtocolComparison[]> {
+  const server = await startScenarioServer({ models: [model.name] });
+  const echo = await startEchoServer();
+  try {
+    const kserve = createKserveStub(server.server.address);
+    try {
+      const sluiceRequest = requestFactory(model);
+      const kserveRequest = kserveRequestFactory(sluiceRequest);
+      const serverPid = server.server.pid;
+      const scaled = (b: BenchModel['budgets']['stream']) => ({ ...b, seconds: b.seconds * scale });
+      const streamBudget = scaled(model.budgets.stream);
+      const unaryBudget = scaled(model.budgets.one);
+      log(`kserve: ${model.label}: echo, then Predict / ModelStreamInfer and PredictOne / ModelInfer, A-B-B-A`);
+      const messageBytes = PredictRequest.encode(sluiceRequest('0')).finish().byteLength;
+      const echoResult = await echo.measure(messageBytes, model.streamWindow, scaled(model.budgets.echo));
+      const echoUs = (echoResult.server.cpuSeconds / echoResult.items) * 1e6;
+
+      const sluiceStream = () => measureStream({ stub: server.stub, serverPid, request: sluiceRequest, window: model.streamWindow, budget: streamBudget });
+      const kserveStream = () => measureModelStreamInfer({ stub: kserve, serverPid, request: kserveRequest, window: model.streamWindow, budget: streamBudget });
+      const streams = { a1: await sluiceStream(), b1: await kserveStream(), b2: await kserveStream(), a2: await sluiceStream() };
+      const sluiceOne = () => measurePredictOne({ client: server.client, serverPid, request: sluiceRequest, concurrency: UNARY_CONCURRENCY, budget: unaryBudget });
+      const kserveOne = () => measureModelInfer({ stub: kserve, serverPid, request: kserveRequest, concurrency: UNARY_CONCURRENCY, budget: unaryBudget });
+      const unary = { a1: await sluiceOne(), b1: await kserveOne(), b2: await kserveOne(), a2: await sluiceOne() };
+
+      const comparisons: ProtocolComparison[] = [];
+      for (const [mode, runs] of [['stream', streams], ['unary', unary]] as const) {
+        const rawBatch = rawBatchFor({ ...runs.a1, meanBatch: (runs.a1.meanBatch + runs.a2.meanBatch) / 2 });
+        const raw = await measureServerLayoutRaw(model, rawBatch);
+        const rawUs = ((raw.cpuCores * raw.seconds) / raw.items) * 1e6;
+        const sluice = pooled([runs.a1, runs.a2], rawUs, echoUs);
+        const kserveCost = pooled([runs.b1, runs.b2], rawUs, echoUs);
+        comparisons.push({ label: model.label, mode, rawCpuUsPerItem: rawUs, rawBatch, echoCpuUsPerItem: echoUs, sluice, kserve: kserveCost, relative: kserveCost.ratio / sluice.ratio });
+      }
+      return comparisons;
+    } finally {
+      kserve.close();
+    }
+  } finally {
+    await echo.stop();
+    await server.close();
+  }
+}
+
+/** Runs the comparison for the tiny model and the classifier. */
+export async function measureKserveProtocol(scale: number, log: (message: string) => void): Promise<ProtocolComparison[]> {
+  const results: ProtocolComparison[] = [];
+  for (const model of BENCH_MODELS.filter((m) => KSERVE_MODELS.includes(m.label))) results.push(...(await compareModel(model, log, scale)));
+  return results;
+}
