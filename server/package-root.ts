@@ -1,5 +1,5 @@
-/** The installed package's root folder, found from this file whether it runs from source or dist. */
-import { existsSync } from 'node:fs';
+/** The installed package's root folder (found from this file whether it runs from source or dist) and version. */
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,3 +18,6 @@ export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.ur
 
 /** Absolute path of the proto include root. */
 export const PROTOS_DIR = join(PACKAGE_ROOT, 'protos');
+
+/** The package's version, as package.json gives it. */
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -15,8 +15,10 @@ import { readServerTls } from './config/server-tls.js';
 import { SluiceError } from './errors.js';
 import { bindServer, createGrpcServer, serverCredentials } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
+import { createKserveService } from './kserve/kserve-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
+import type { ModelStatisticsCollector } from './metrics/model-statistics.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { INFERENCE_SERVICE_NAME, ModelControl, modelHealthName } from './control/model-control.js';
 import { WorkerPool } from './pool/worker-pool.js';
@@ -42,6 +44,8 @@ export type StopOutcome = 'drained' | 'forced';
 export class SluiceServer {
   readonly config: ServerConfig;
   readonly repository: ModelRepository;
+  /** Per-model statistics (the Open Inference Protocol's `ModelStatistics`). */
+  readonly statistics: ModelStatisticsCollector;
   readonly #logger: Logger;
   readonly #control: ModelControl;
   readonly #scheduler: Scheduler;
@@ -61,6 +65,7 @@ export class SluiceServer {
   private constructor(parts: {
     config: ServerConfig;
     repository: ModelRepository;
+    statistics: ModelStatisticsCollector;
     logger: Logger;
     control: ModelControl;
     scheduler: Scheduler;
@@ -80,6 +85,7 @@ export class SluiceServer {
     this.#stopAccepting = parts.stopAccepting;
     this.config = parts.config;
     this.repository = parts.repository;
+    this.statistics = parts.statistics;
     this.#logger = parts.logger;
     this.#control = parts.control;
     this.#scheduler = parts.scheduler;
@@ -120,9 +126,10 @@ export class SluiceServer {
       inFlightItems: () => [...sessions].reduce((sum, s) => sum + s.inFlight, 0),
       inFlightBytes: () => budget.used,
       workerUtilization: () => control.pool.utilization,
-    });
+    }, repository);
     let accepting = true;
-    const service = createInferenceService({
+    // Both protocols' handlers serve from the same parts: one scheduler, one budget, one set of limits.
+    const handlerDeps = {
       repository,
       router,
       published,
@@ -138,9 +145,11 @@ export class SluiceServer {
       authorizer,
       sessions,
       accepting: () => accepting,
-    });
+    };
+    const service = createInferenceService(handlerDeps);
+    const kserve = createKserveService({ ...handlerDeps, statistics: metrics.statistics });
     const interceptors = [createAuthInterceptor(authorizer, logger.child({ component: 'auth' }))];
-    const grpc = createGrpcServer({ service, health, maxMessageBytes: config.maxMessageBytes, interceptors });
+    const grpc = createGrpcServer({ service, kserve, health, maxMessageBytes: config.maxMessageBytes, interceptors });
     let port: number;
     let metricsEndpoint: MetricsEndpoint | undefined;
     try {
@@ -154,7 +163,7 @@ export class SluiceServer {
       throw err;
     }
     if (config.pollIntervalMs > 0) await control.startPolling(config.pollIntervalMs);
-    const server = new SluiceServer({ config, repository, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget, authorizer });
+    const server = new SluiceServer({ config, repository, statistics: metrics.statistics, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget, authorizer });
     logger.info(
       {
         host: config.host,

@@ -13,6 +13,8 @@ export const ROLES: readonly Role[] = Object.freeze(['infer', 'watch', 'admin'])
 export type Requirement = Role | 'authenticated';
 
 const INFERENCE = '/sluice.v1.InferenceService/';
+/** The Open Inference Protocol (KServe v2). */
+const KSERVE = '/inference.GRPCInferenceService/';
 
 const REQUIRED: ReadonlyMap<string, Requirement> = new Map<string, Requirement>([
   [`${INFERENCE}Predict`, 'infer'],
@@ -25,6 +27,18 @@ const REQUIRED: ReadonlyMap<string, Requirement> = new Map<string, Requirement>(
   [`${INFERENCE}Watch`, 'watch'],
   [`${INFERENCE}LoadModel`, 'admin'],
   [`${INFERENCE}UnloadModel`, 'admin'],
+  [`${KSERVE}ServerLive`, 'infer'],
+  [`${KSERVE}ServerReady`, 'infer'],
+  [`${KSERVE}ModelReady`, 'infer'],
+  [`${KSERVE}ServerMetadata`, 'infer'],
+  [`${KSERVE}ModelMetadata`, 'infer'],
+  [`${KSERVE}ModelConfig`, 'infer'],
+  [`${KSERVE}ModelInfer`, 'infer'],
+  [`${KSERVE}ModelStreamInfer`, 'infer'],
+  [`${KSERVE}ModelStatistics`, 'infer'],
+  [`${KSERVE}RepositoryIndex`, 'infer'],
+  [`${KSERVE}RepositoryModelLoad`, 'admin'],
+  [`${KSERVE}RepositoryModelUnload`, 'admin'],
   ['/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', 'authenticated'],
   ['/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo', 'authenticated'],
 ]);

@@ -1,35 +1,27 @@
 /**
- * The gRPC server: the inference service, `grpc.health.v1.Health` and server reflection on one
- * port, every call of every service behind the same authorization interceptor. Reflection is
- * built from the same proto files with proto-loader, so grpcurl and `buf curl` need no local
+ * The gRPC server: the inference service, the Open Inference Protocol's
+ * `inference.GRPCInferenceService`, `grpc.health.v1.Health` and server reflection on one port,
+ * every call of every service behind the same authorization interceptor. Reflection is built from
+ * the same proto files (`reflected-definitions.ts`), so grpcurl and `buf curl` need no local
  * copies.
  */
 import { Server, ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import type { HealthImplementation } from 'grpc-health-check';
 import { type InferenceServiceHandlers, inferenceServiceDefinition } from './inference-service.js';
-import { PROTOS_DIR } from '../package-root.js';
+import type { KserveService } from '../kserve/kserve-service.js';
+import { loadReflectedDefinitions } from './reflected-definitions.js';
 import type { ServerTls } from '../config/server-tls.js';
 
 /** Options of `createGrpcServer`. */
 export interface GrpcServerOptions {
   readonly service: InferenceServiceHandlers;
+  /** The Open Inference Protocol (KServe v2), served beside `sluice.v1`. */
+  readonly kserve: KserveService;
   readonly health: HealthImplementation;
   readonly maxMessageBytes: number;
   /** Run before every handler: the authorization check. */
   readonly interceptors: readonly ServerInterceptor[];
-}
-
-function loadReflectedDefinitions(): ReturnType<typeof loadSync> {
-  return loadSync(['sluice/v1/inference_service.proto', 'grpc/health/v1/health.proto'], {
-    includeDirs: [PROTOS_DIR],
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
 }
 
 /** Creates the server with every service registered; the caller binds it. */
@@ -41,6 +33,7 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
     interceptors: [...options.interceptors],
   });
   server.addService(inferenceServiceDefinition, options.service);
+  server.addService(options.kserve.definition, options.kserve.handlers);
   options.health.addToServer(server);
   new ReflectionService(loadReflectedDefinitions()).addToServer(server);
   return server;

@@ -1,7 +1,8 @@
 /**
- * The `sluice.v1.InferenceService` handlers. Each one is thin: streams go to a StreamSession,
- * unary calls straight to the scheduler, model questions to the repository. `Predict` and
- * `PredictOne` read their messages with the request path's own codec (`predict-codec.ts`).
+ * The `sluice.v1.InferenceService` handlers. Each one is thin: streams go to a StreamSession
+ * (`serveStream`), single items straight to the scheduler (`answerOne`), model questions to the
+ * repository. `Predict` and `PredictOne` read their messages with the request path's own codec
+ * (`predict-codec.ts`).
  */
 import {
   type ServerUnaryCall,
@@ -11,7 +12,6 @@ import {
   type handleUnaryCall,
   type sendUnaryData,
   Metadata,
-  status,
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
@@ -34,7 +34,7 @@ import {
 } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { ByteBudget } from '../admission/byte-budget.js';
 import type { Authorizer } from '../auth/authorizer.js';
-import { bearerToken } from '../auth/bearer-token.js';
+import { callerName } from '../auth/caller-name.js';
 import type { StreamLimits } from '../admission/stream-limits.js';
 import { SluiceError } from '../errors.js';
 import { type LoadedModel, protoFieldName } from '../repository/load-model.js';
@@ -45,10 +45,11 @@ import type { ModelRouter } from '../pipeline/model-router.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
 import { type EncodedWatchEvent, serializeWatchEvent } from '../watch/watch-codec.js';
 import { type WatchCall, Watcher } from '../watch/watcher.js';
-import { errorResponse, toResponse, usesFloatData } from '../stream/response-builder.js';
-import { type PredictCall, StreamSession } from '../stream/stream-session.js';
+import type { PredictCall, StreamSession } from '../stream/stream-session.js';
+import { answerOne } from './answer-one.js';
 import { type ReceivedPredict, decodePredictRequest, encodePredictResponse } from './predict-codec.js';
-import { type InputLimits, prepareInput } from './prepare-input.js';
+import type { InputLimits } from './prepare-input.js';
+import { serveStream } from './serve-stream.js';
 import { toGrpcStatus } from './to-grpc-status.js';
 
 /** What the handlers need. */
@@ -92,9 +93,6 @@ export const inferenceServiceDefinition: ServiceDefinition = {
   watch: { ...InferenceServiceService.watch, responseSerialize: serializeWatchEvent },
 };
 
-let nextStreamId = 0;
-let nextRequestId = 0;
-
 function summary(m: LoadedModel): ModelSummary {
   return {
     name: m.name,
@@ -108,11 +106,10 @@ function summary(m: LoadedModel): ModelSummary {
 
 /** Builds the service implementation over the given server parts. */
 export function createInferenceService(deps: InferenceServiceDeps): InferenceServiceHandlers {
-  const { repository, router, logger } = deps;
+  const { repository, logger } = deps;
 
   /** The caller's name, for published streams' owners. */
-  const callerOf = (call: { metadata: Metadata; getPeer(): string }): string =>
-    deps.authorizer.identify(bearerToken(call.metadata.get('authorization')[0]), call.getPeer())?.name ?? '';
+  const callerOf = (call: { metadata: Metadata; getPeer(): string }): string => callerName(deps.authorizer, call);
 
   const shuttingDown = (): SluiceError => new SluiceError('UNAVAILABLE', 'server is shutting down');
 
@@ -124,68 +121,12 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
   return {
     predict(call: PredictCall): void {
       deps.metrics.countRequest('Predict');
-      if (!deps.accepting()) {
-        call.emit('error', { code: status.UNAVAILABLE, details: 'server is shutting down' });
-        return;
-      }
-      let releaseSlot: () => void;
-      try {
-        releaseSlot = deps.streamLimits.admit(call.getPeer());
-      } catch (err: unknown) {
-        call.emit('error', toGrpcStatus(err, logger));
-        return;
-      }
-      const session = new StreamSession(call, { ...deps, releaseSlot, logger, streamId: ++nextStreamId, caller: callerOf(call) });
-      deps.sessions.add(session);
-      session.start();
-      void session.closed.then(() => deps.sessions.delete(session));
+      serveStream(call, deps, callerOf(call));
     },
 
     predictOne(call: ServerUnaryCall<ReceivedPredict, PredictResponse>, callback: sendUnaryData<PredictResponse>): void {
-      const received = call.request;
-      const request = received.request;
       deps.metrics.countRequest('PredictOne');
-      const model = request?.model ?? '';
-      const id = request?.id ?? '';
-      const requestLogger = logger.child({ request: ++nextRequestId, model });
-      // The item's error becomes the call's status; errorResponse maps it (and logs it) once.
-      const failItem = (err: unknown): void => {
-        const response = errorResponse(id, model, 0, err, requestLogger);
-        deps.metrics.recordResponse(response);
-        const error = response.result?.$case === 'error' ? response.result.value : { code: status.INTERNAL, message: 'internal error' };
-        callback({ code: error.code, details: error.message, metadata: new Metadata() });
-      };
-      if (!deps.accepting()) return fail(callback, shuttingDown());
-      if (request === undefined) return failItem(new SluiceError('INVALID_INPUT', `the message is not a valid PredictRequest: ${received.error ?? 'undecodable'}`));
-      if (request.model === '') return failItem(new SluiceError('INVALID_INPUT', 'model is required'));
-      let loaded;
-      let prepared;
-      try {
-        loaded = repository.require(request.model);
-        prepared = prepareInput(request, loaded, received, deps.inputLimits);
-      } catch (err: unknown) {
-        return failItem(err);
-      }
-      if (!deps.budget.tryReserve(received.bytes)) {
-        const held = (deps.budget.used / 2 ** 20).toFixed(1);
-        return failItem(new SluiceError('LIMIT_EXCEEDED', `the server holds ${held} MiB of items in flight, its budget (--max-inflight-bytes); retry later`));
-      }
-      const deadline = call.getDeadline();
-      const deadlineAt = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-      const floatData = usesFloatData(request);
-      const item = router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline: deadlineAt });
-      call.once('cancelled', () => item.cancel());
-      item.outcome
-        .then((outcome) => {
-          deps.budget.release(received.bytes);
-          if (!outcome.ok) return failItem(outcome.error);
-          const response = toResponse(id, loaded.name, 0, outcome, requestLogger, floatData);
-          deps.metrics.recordResponse(response);
-          return callback(null, response);
-        })
-        // Building the answer failed: the call still gets its one status (INTERNAL, details logged).
-        .catch((err: unknown) => failItem(err));
-      return undefined;
+      answerOne(call, callback, deps);
     },
 
     listModels(_call: ServerUnaryCall<ListModelsRequest, ListModelsResponse>, callback: sendUnaryData<ListModelsResponse>): void {

@@ -4,12 +4,15 @@
  * inference time) are recorded once per run. Names follow Prometheus
  * conventions; what they cover follows Triton's `nv_inference_*` set: requests and items by model
  * and outcome, queue, inference and end-to-end time, batch sizes, queue depth, open streams,
- * in-flight items and worker utilisation, plus Node's process metrics.
+ * in-flight items and worker utilisation, plus Node's process metrics. Calls and items are also
+ * labelled by the protocol they came in by. Per-model statistics for the Open Inference Protocol
+ * (`statistics`) are fed from the same calls.
  */
 import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PredictResponse } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { RunReport } from '../scheduler/scheduler.js';
+import { ModelStatisticsCollector, type ModelNames } from './model-statistics.js';
 
 /** Live values read when Prometheus scrapes. */
 export interface MetricsSources {
@@ -19,6 +22,27 @@ export interface MetricsSources {
   readonly inFlightBytes: () => number;
   readonly workerUtilization: () => number;
 }
+
+/** The protocol a call came in by: `sluice` (sluice.v1) or `kserve` (the Open Inference Protocol). */
+export type Protocol = 'sluice' | 'kserve';
+
+/** The RPCs counted in `sluice_requests_total`: sluice.v1's and the Open Inference Protocol's. */
+export type CountedRpc =
+  | 'Predict'
+  | 'PredictOne'
+  | 'Watch'
+  | 'ServerLive'
+  | 'ServerReady'
+  | 'ModelReady'
+  | 'ServerMetadata'
+  | 'ModelMetadata'
+  | 'ModelInfer'
+  | 'ModelStreamInfer'
+  | 'ModelConfig'
+  | 'ModelStatistics'
+  | 'RepositoryIndex'
+  | 'RepositoryModelLoad'
+  | 'RepositoryModelUnload';
 
 /** Outcome label of an item, from its response. */
 export type ItemOutcomeLabel = 'success' | 'dropped' | 'invalid' | 'not_found' | 'exhausted' | 'deadline' | 'cancelled' | 'unavailable' | 'internal';
@@ -53,12 +77,13 @@ export const UNKNOWN_MODEL = '_unknown';
 
 const SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type CounterChild = ReturnType<Counter<'model' | 'outcome'>['labels']>;
+type CounterChild = ReturnType<Counter<'model' | 'outcome' | 'protocol'>['labels']>;
 type HistogramChild = ReturnType<Histogram<'model'>['labels']>;
 
 /** One model's metric children, made on first use. */
 interface ModelChildren {
-  readonly outcomes: Map<ItemOutcomeLabel, CounterChild>;
+  /** Item counters by protocol, then outcome: a property read and a map lookup per item. */
+  readonly outcomes: Record<Protocol, Map<ItemOutcomeLabel, CounterChild>>;
   readonly dropped: ReturnType<Counter<'model'>['labels']>;
   readonly queue: HistogramChild;
   readonly total: HistogramChild;
@@ -68,8 +93,10 @@ interface ModelChildren {
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<'rpc'>;
-  readonly #items: Counter<'model' | 'outcome'>;
+  /** Per-model statistics, for the Open Inference Protocol's `ModelStatistics` RPC. */
+  readonly statistics: ModelStatisticsCollector;
+  readonly #requests: Counter<'rpc' | 'protocol'>;
+  readonly #items: Counter<'model' | 'outcome' | 'protocol'>;
   readonly #dropped: Counter<'model'>;
   readonly #queue: Histogram<'model'>;
   readonly #inference: Histogram<'model'>;
@@ -77,11 +104,13 @@ export class ServerMetrics {
   readonly #batch: Histogram<'model'>;
   readonly #children = new Map<string, ModelChildren>();
 
-  constructor(sources: MetricsSources) {
+  /** `repository` bounds `statistics` to the models it holds. */
+  constructor(sources: MetricsSources, repository: ModelNames) {
+    this.statistics = new ModelStatisticsCollector(repository);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.#requests = new Counter({ name: 'sluice_requests_total', help: 'Calls received, by RPC (a Predict stream counts once).', labelNames: ['rpc'], registers });
-    this.#items = new Counter({ name: 'sluice_items_total', help: 'Items answered, by model and outcome.', labelNames: ['model', 'outcome'], registers });
+    this.#requests = new Counter({ name: 'sluice_requests_total', help: 'Calls received, by RPC and protocol (a stream counts once).', labelNames: ['rpc', 'protocol'], registers });
+    this.#items = new Counter({ name: 'sluice_items_total', help: 'Items answered, by model, outcome and protocol.', labelNames: ['model', 'outcome', 'protocol'], registers });
     this.#dropped = new Counter({ name: 'sluice_dropped_frames_total', help: 'Frames live streams dropped for fresher ones.', labelNames: ['model'], registers });
     this.#queue = new Histogram({ name: 'sluice_queue_duration_seconds', help: 'Time from acceptance until a worker started on the item.', labelNames: ['model'], buckets: SECONDS, registers });
     this.#inference = new Histogram({ name: 'sluice_inference_duration_seconds', help: 'onnxruntime time of each run of the model.', labelNames: ['model'], buckets: SECONDS, registers });
@@ -103,12 +132,15 @@ export class ServerMetrics {
   }
 
   /** Counts a call. */
-  countRequest(rpc: 'Predict' | 'PredictOne' | 'Watch'): void {
-    this.#requests.inc({ rpc });
+  countRequest(rpc: CountedRpc, protocol: Protocol = 'sluice'): void {
+    this.#requests.inc({ rpc, protocol });
   }
 
-  /** Records one answered item from the response its client gets. */
-  recordResponse(response: PredictResponse): void {
+  /**
+   * Records one answered item from the response its client gets (a KServe call's items as the
+   * sluice.v1 responses they were answered with, before translation).
+   */
+  recordResponse(response: PredictResponse, protocol: Protocol = 'sluice'): void {
     const result = response.result;
     let outcome: ItemOutcomeLabel;
     if (result?.$case === 'prediction') outcome = 'success';
@@ -118,13 +150,21 @@ export class ServerMetrics {
     // bounded. Every other item was checked against the repository before it was answered.
     const model = outcome === 'not_found' || response.model === '' ? UNKNOWN_MODEL : response.model;
     const children = this.#childrenOf(model);
-    this.#countItem(children, model, outcome);
-    if (outcome === 'dropped') children.dropped.inc();
-    if (outcome !== 'success') return;
+    this.#countItem(children, model, outcome, protocol);
+    if (outcome === 'dropped') {
+      // A frame superseded by a fresher one was neither served nor failed.
+      children.dropped.inc();
+      return;
+    }
     const timings = response.timings;
+    if (outcome !== 'success') {
+      if (model !== UNKNOWN_MODEL) this.statistics.recordFailure(model, timings);
+      return;
+    }
     if (timings !== undefined) {
       children.queue.observe(timings.queueUs / 1e6);
       children.total.observe(timings.totalUs / 1e6);
+      this.statistics.recordSuccess(model, timings);
     }
   }
 
@@ -132,8 +172,9 @@ export class ServerMetrics {
    * Counts an item withdrawn without an answer because its client went away (a stream that ended
    * with items still queued or running). `model` must be one the repository held.
    */
-  recordCancelled(model: string): void {
-    this.#countItem(this.#childrenOf(model), model, 'cancelled');
+  recordCancelled(model: string, protocol: Protocol = 'sluice'): void {
+    this.#countItem(this.#childrenOf(model), model, 'cancelled', protocol);
+    this.statistics.recordFailure(model);
   }
 
   /** Records one run of a model. */
@@ -141,13 +182,15 @@ export class ServerMetrics {
     const children = this.#childrenOf(run.model);
     children.batch.observe(run.items);
     children.inference.observe(run.inferenceUs / 1e6);
+    this.statistics.recordRun(run);
   }
 
-  #countItem(children: ModelChildren, model: string, outcome: ItemOutcomeLabel): void {
-    let counter = children.outcomes.get(outcome);
+  #countItem(children: ModelChildren, model: string, outcome: ItemOutcomeLabel, protocol: Protocol): void {
+    const outcomes = children.outcomes[protocol];
+    let counter = outcomes.get(outcome);
     if (counter === undefined) {
-      counter = this.#items.labels({ model, outcome });
-      children.outcomes.set(outcome, counter);
+      counter = this.#items.labels({ model, outcome, protocol });
+      outcomes.set(outcome, counter);
     }
     counter.inc();
   }
@@ -157,7 +200,7 @@ export class ServerMetrics {
     if (children === undefined) {
       const labels = { model };
       children = {
-        outcomes: new Map(),
+        outcomes: { sluice: new Map(), kserve: new Map() },
         dropped: this.#dropped.labels(labels),
         queue: this.#queue.labels(labels),
         total: this.#total.labels(labels),

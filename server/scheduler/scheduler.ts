@@ -28,6 +28,10 @@ export interface RunReport {
   readonly items: number;
   /** onnxruntime time of the run, in microseconds. */
   readonly inferenceUs: number;
+  /** Time the worker spent preparing the run's inputs (its items' preprocessing), in microseconds. */
+  readonly preprocessUs: number;
+  /** Time the worker spent on the run's outputs (its items' postprocessing), in microseconds. */
+  readonly postprocessUs: number;
 }
 
 /** Options of the scheduler. */
@@ -264,12 +268,21 @@ export class Scheduler {
         const result = await pool.run(task, packed.transfer);
         queue.recordRun(now() - sentAt);
         let inferenceUs = 0;
+        let preprocessUs = 0;
+        let postprocessUs = 0;
+        // Items the model ran: every answered item reports the size of the run it was part of;
+        // items that failed before it (an undecodable image) were not in it.
+        let ran = 0;
         for (let i = 0; i < live.length; i++) {
           const itemResult = result.items[i];
+          if (itemResult?.ok === true) ran = Math.max(ran, itemResult.batchSize);
           inferenceUs = Math.max(inferenceUs, itemResult?.timings.inferenceUs ?? 0);
+          // A worker prepares and finishes the items of a run one after another: their times add up.
+          preprocessUs += itemResult?.timings.preprocessUs ?? 0;
+          postprocessUs += itemResult?.timings.postprocessUs ?? 0;
           (live[i] as WorkItem).answer(toOutcome(itemResult, result.startedAt, live[i] as WorkItem));
         }
-        this.#onRun?.({ model: queue.name, items: live.length, inferenceUs });
+        if (ran > 0) this.#onRun?.({ model: queue.name, items: ran, inferenceUs, preprocessUs, postprocessUs });
       }
     } catch (err: unknown) {
       const error = err instanceof SluiceError ? err : new SluiceError('INTERNAL', 'inference failed', { cause: err });

@@ -1,6 +1,7 @@
 /**
- * One `Predict` stream. Reads items, checks them, hands them to the scheduler and writes one
- * response per item, in request order (or completion order when asked).
+ * One `Predict` stream, or one `ModelStreamInfer` stream of the Open Inference Protocol (its codec
+ * reads and writes the same items and responses). Reads items, checks them, hands them to the
+ * scheduler and writes one response per item, in request order (or completion order when asked).
  *
  * What a stream may hold is bounded three ways, and reading stops (backpressure) at the first
  * bound reached:
@@ -21,11 +22,11 @@ import { DropPolicy, type PredictRequest, type PredictResponse, ResponseOrder } 
 import type { ByteBudget } from '../admission/byte-budget.js';
 import { SluiceError } from '../errors.js';
 import { limitReadAhead } from '../grpc/limit-read-ahead.js';
-import type { ReceivedPredict } from '../grpc/predict-codec.js';
+import { type ReceivedPredict, withReply } from '../grpc/predict-codec.js';
 import { type InputLimits, prepareInput } from '../grpc/prepare-input.js';
 import { toGrpcStatus } from '../grpc/to-grpc-status.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import type { ServerMetrics } from '../metrics/server-metrics.js';
+import type { Protocol, ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { PublishedStream, SessionRegistry } from '../watch/session-registry.js';
 import type { Thumbnail } from '../worker/task.js';
@@ -59,6 +60,8 @@ export interface StreamSessionDeps {
   readonly releaseSlot: () => void;
   /** Name of the caller (its token's name), the owner of the stream if it is published privately. */
   readonly caller: string;
+  /** The protocol the stream speaks, for metrics; `sluice` when absent. */
+  readonly protocol?: Protocol;
 }
 
 export type PredictCall = ServerDuplexStream<ReceivedPredict, PredictResponse>;
@@ -75,6 +78,8 @@ interface Scheduled {
   readonly id: string;
   readonly model: string;
   readonly bytes: number;
+  /** What the response encoder needs from the request (`ReceivedPredict.reply`). */
+  readonly reply: object | undefined;
 }
 
 /** Longest item timeout a timer can express (setTimeout's limit). */
@@ -184,7 +189,10 @@ export class StreamSession {
     this.#bytes += received.bytes;
     this.#inFlight++;
     const request = received.request;
-    if (request === undefined) {
+    if (received.refused !== undefined) {
+      const { error, model } = received.refused;
+      this.#answerUnscheduled(sequence, received.bytes, model, error, request?.id, received.reply);
+    } else if (request === undefined) {
       this.#answerUnscheduled(sequence, received.bytes, '', new SluiceError('INVALID_INPUT', `message ${sequence} of the stream is not a valid PredictRequest: ${received.error ?? 'undecodable'}`));
     } else if (sequence > 0 || this.#applyOptions(request)) {
       this.#schedule(sequence, request, received);
@@ -208,18 +216,25 @@ export class StreamSession {
       const prepared = prepareInput(request, loaded, received, this.#deps.inputLimits);
       // Only a valid item may push a waiting one out.
       if (this.#dropOldest) this.#makeRoom(received.bytes);
-      const deadline = this.#itemTimeoutMs > 0 ? now() + this.#itemTimeoutMs : undefined;
+      const deadline = this.#deadlineOf(received);
       const thumbnailWidth = published?.thumbnailWidth ?? 0;
       const floatData = usesFloatData(request);
       const id = request.id;
       const item = this.#deps.router.submit(loaded, prepared, { returnTensors: request.returnTensors, deadline, thumbnailWidth });
-      const entry: Scheduled = { item, id, model, bytes: received.bytes };
+      const entry: Scheduled = { item, id, model, bytes: received.bytes, reply: received.reply };
       this.#scheduled.set(sequence, entry);
       // The callback answers every failure itself, so the chain never rejects.
       void item.outcome.then((outcome) => this.#answer(sequence, entry, outcome, floatData));
     } catch (err: unknown) {
-      this.#answerUnscheduled(sequence, received.bytes, model, err, request.id);
+      this.#answerUnscheduled(sequence, received.bytes, model, err, request.id, received.reply);
     }
+  }
+
+  /** When the item must have started: the stream's item timeout or the item's own, the earlier. */
+  #deadlineOf(received: ReceivedPredict): number | undefined {
+    const own = received.timeoutMs ?? Infinity;
+    const timeout = Math.min(this.#itemTimeoutMs > 0 ? this.#itemTimeoutMs : Infinity, own);
+    return Number.isFinite(timeout) ? now() + Math.min(timeout, MAX_ITEM_TIMEOUT_MS) : undefined;
   }
 
   /** Answers a scheduled item with its outcome. */
@@ -236,7 +251,7 @@ export class StreamSession {
       response = errorResponse(entry.id, entry.model, sequence, err, this.#log);
     }
     try {
-      this.#complete(sequence, response, outcome.ok ? outcome.thumbnail : undefined);
+      this.#complete(sequence, withReply(response, entry.reply), outcome.ok ? outcome.thumbnail : undefined);
     } catch (err: unknown) {
       // The answer could not be written: the stream cannot keep its order any more.
       this.#log.error({ err, sequence }, 'an answer could not be written; ending the stream');
@@ -246,9 +261,9 @@ export class StreamSession {
   }
 
   /** Answers an item that never reached the scheduler. */
-  #answerUnscheduled(sequence: number, bytes: number, model: string, err: unknown, id = ''): void {
+  #answerUnscheduled(sequence: number, bytes: number, model: string, err: unknown, id = '', reply?: object): void {
     this.#releaseBytes(bytes);
-    this.#complete(sequence, errorResponse(id, model, sequence, err, this.#log));
+    this.#complete(sequence, withReply(errorResponse(id, model, sequence, err, this.#log), reply));
   }
 
   #releaseBytes(bytes: number): void {
@@ -268,7 +283,7 @@ export class StreamSession {
       this.#scheduled.delete(sequence);
       this.#releaseBytes(entry.bytes);
       if (this.#published !== undefined) this.#published.dropped++;
-      this.#complete(sequence, droppedResponse(entry.id, entry.model, sequence));
+      this.#complete(sequence, withReply(droppedResponse(entry.id, entry.model, sequence), entry.reply));
       if (!over()) return;
     }
   }
@@ -309,7 +324,7 @@ export class StreamSession {
   }
 
   #complete(sequence: number, response: PredictResponse, thumbnail?: Thumbnail): void {
-    this.#deps.metrics.recordResponse(response);
+    this.#deps.metrics.recordResponse(response, this.#deps.protocol);
     if (this.#closed) return;
     this.#outbox.add(sequence, { response, thumbnail });
     this.#afterWrites();
@@ -348,7 +363,7 @@ export class StreamSession {
     // Nobody gets their answers, so they are counted here.
     for (const { item, model } of this.#scheduled.values()) {
       item.cancel();
-      this.#deps.metrics.recordCancelled(model);
+      this.#deps.metrics.recordCancelled(model, this.#deps.protocol);
     }
     this.#deps.budget.release(this.#bytes);
     this.#bytes = 0;

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GrpcStatus, isServiceError } from '../../../client/index.js';
-import { METRIC_NAMES, UNKNOWN_MODEL } from '../../../server/metrics/server-metrics.js';
+import { Prediction } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { METRIC_NAMES, ServerMetrics, UNKNOWN_MODEL } from '../../../server/metrics/server-metrics.js';
+import { ModelRepository } from '../../../server/repository/model-repository.js';
 import { renderText } from '../../helpers/images.js';
 import { addRequest, imageItem } from '../../helpers/requests.js';
-import { startTestServer } from '../../helpers/test-server.js';
+import { MODELS_DIR, startTestServer } from '../../helpers/test-server.js';
 
 async function scrape(port: number): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -35,12 +37,12 @@ test('/metrics counts items by model and outcome, and times them', async (t) => 
   assert.equal(streamed.length, 2);
 
   const after = await scrape(port);
-  assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="success"'), 4);
-  assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="invalid"'), 1);
-  assert.equal(sample(after, 'sluice_items_total', 'model="tiny-cnn",outcome="invalid"'), 1);
-  assert.equal(sample(after, 'sluice_items_total', 'model="_unknown",outcome="not_found"'), 1);
-  assert.equal(sample(after, 'sluice_requests_total', 'rpc="PredictOne"'), 5);
-  assert.equal(sample(after, 'sluice_requests_total', 'rpc="Predict"'), 1);
+  assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="success",protocol="sluice"'), 4);
+  assert.equal(sample(after, 'sluice_items_total', 'model="add",outcome="invalid",protocol="sluice"'), 1);
+  assert.equal(sample(after, 'sluice_items_total', 'model="tiny-cnn",outcome="invalid",protocol="sluice"'), 1);
+  assert.equal(sample(after, 'sluice_items_total', 'model="_unknown",outcome="not_found",protocol="sluice"'), 1);
+  assert.equal(sample(after, 'sluice_requests_total', 'rpc="PredictOne",protocol="sluice"'), 5);
+  assert.equal(sample(after, 'sluice_requests_total', 'rpc="Predict",protocol="sluice"'), 1);
   assert.equal(sample(after, 'sluice_inference_duration_seconds_count', 'model="add"'), 4);
   assert.equal(sample(after, 'sluice_batch_size_count', 'model="add"'), 4);
   assert.equal(sample(after, 'sluice_queue_depth', 'model="add"'), 0);
@@ -54,7 +56,7 @@ test('items withdrawn because their client went away count as cancelled, by mode
   const { server, client } = await startTestServer(t, { metricsPort: 0, workers: 1 });
   const port = server.metricsPort as number;
   const page = await renderText(960, 960, [{ text: 'a slow frame', x: 80, y: 480, size: 90 }]);
-  const cancelled = async (): Promise<number> => sample(await scrape(port), 'sluice_items_total', 'model="ppocr-det",outcome="cancelled"');
+  const cancelled = async (): Promise<number> => sample(await scrape(port), 'sluice_items_total', 'model="ppocr-det",outcome="cancelled",protocol="sluice"');
 
   // A stream whose frames wait behind one slow run, cancelled while they wait.
   const abort = new AbortController();
@@ -98,5 +100,31 @@ test('a model name the repository does not hold never becomes a label value', as
   const labels = [...(await scrape(port)).matchAll(/^sluice_\w+\{[^}]*model="([^"]*)"/gm)].map((m) => m[1] as string);
   assert.ok(labels.length > 0);
   for (const label of new Set(labels)) assert.ok(known.has(label), `model="${label}" is a label value`);
-  assert.equal(sample(await scrape(port), 'sluice_items_total', `model="${UNKNOWN_MODEL}",outcome="not_found"`), 5);
+  assert.equal(sample(await scrape(port), 'sluice_items_total', `model="${UNKNOWN_MODEL}",outcome="not_found",protocol="sluice"`), 5);
+});
+
+test('calls and items are counted apart by the protocol they came in by', async () => {
+  const metrics = new ServerMetrics({ queueDepth: () => new Map(), openStreams: () => 0, inFlightItems: () => 0, inFlightBytes: () => 0, workerUtilization: () => 0 }, await ModelRepository.load(MODELS_DIR));
+  const timings = { queueUs: 10, preprocessUs: 10, inferenceUs: 10, postprocessUs: 10, totalUs: 40 };
+  const answer = { id: '', model: 'add', sequence: 0, result: { $case: 'prediction' as const, value: Prediction.fromPartial({}) }, timings, batchSize: 1 };
+  metrics.countRequest('PredictOne');
+  metrics.recordResponse(answer);
+  metrics.countRequest('ModelInfer', 'kserve');
+  metrics.countRequest('ModelInfer', 'kserve');
+  for (let i = 0; i < 3; i++) metrics.recordResponse(answer, 'kserve');
+  metrics.recordResponse({ ...answer, result: { $case: 'error', value: { code: GrpcStatus.INVALID_ARGUMENT, message: 'bad' } } }, 'kserve');
+  metrics.recordCancelled('add', 'kserve');
+
+  const text = await metrics.registry.metrics();
+  assert.equal(sample(text, 'sluice_requests_total', 'rpc="PredictOne",protocol="sluice"'), 1);
+  assert.equal(sample(text, 'sluice_requests_total', 'rpc="ModelInfer",protocol="kserve"'), 2);
+  assert.equal(sample(text, 'sluice_items_total', 'model="add",outcome="success",protocol="sluice"'), 1);
+  assert.equal(sample(text, 'sluice_items_total', 'model="add",outcome="success",protocol="kserve"'), 3);
+  assert.equal(sample(text, 'sluice_items_total', 'model="add",outcome="invalid",protocol="kserve"'), 1);
+  assert.equal(sample(text, 'sluice_items_total', 'model="add",outcome="cancelled",protocol="kserve"'), 1);
+  // Histograms and the model's statistics do not care which protocol an item came by.
+  assert.equal(sample(text, 'sluice_request_duration_seconds_count', 'model="add"'), 4);
+  const [add] = metrics.statistics.snapshot('add');
+  assert.equal(add?.inferenceCount, 4n);
+  assert.equal(add?.inferenceStats?.fail?.count, 2n);
 });
