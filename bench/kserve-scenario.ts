@@ -2,8 +2,8 @@
  * The Open Inference Protocol against sluice.v1, on one server, with the same tensors: what
  * the KServe adapter adds to the request path. For each model, a saturating stream
  * (`ModelStreamInfer` against `Predict`) and unary calls at concurrency 16 (`ModelInfer` against
- * `PredictOne`), each protocol measured twice in A-B-B-A order so that the machine's drifting
- * load falls on both alike. Each protocol's overhead ratio is (server CPU per item - raw
+ * `PredictOne`), each protocol measured in rounds of A-B-B-A so that the machine's drifting load
+ * falls on both alike. Each protocol's overhead ratio is (server CPU per item - raw
  * onnxruntime CPU per item) / echo CPU per message, the raw term at the batch size the sluice.v1
  * run reached.
  */
@@ -19,6 +19,12 @@ import { type LoadResult, measurePredictOne, measureStream } from './sluice-load
 const KSERVE_MODELS: readonly ModelLabel[] = ['tiny', 'cls'];
 /** Unary calls in flight. */
 const UNARY_CONCURRENCY = 16;
+/**
+ * Items in flight on either stream: the server's default window (`--stream-window`), which is
+ * what a `ModelStreamInfer` stream gets, since the protocol has no way to ask for another.
+ * `Predict` asks for the same, so that both streams batch alike.
+ */
+const STREAM_WINDOW = 16;
 
 /** One protocol's runs of one mode, pooled. */
 export interface ProtocolCost {
@@ -62,6 +68,22 @@ function pooled(runs: readonly Run[], rawUs: number, echoUs: number): ProtocolCo
   };
 }
 
+/** Rounds of A-B-B-A: the machine's load drifts, and each protocol should meet it alike. */
+const ROUNDS = 2;
+
+/** Runs `a` and `b` in A-B-B-A order, `ROUNDS` times, each run its own budget. */
+async function alternate<A, B>(a: () => Promise<A>, b: () => Promise<B>): Promise<{ sluice: A[]; kserve: B[] }> {
+  const sluice: A[] = [];
+  const kserve: B[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    sluice.push(await a());
+    kserve.push(await b());
+    kserve.push(await b());
+    sluice.push(await a());
+  }
+  return { sluice, kserve };
+}
+
 async function compareModel(model: BenchModel, log: (message: string) => void, scale: number): Promise<ProtocolComparison[]> {
   const server = await startScenarioServer({ models: [model.name] });
   const echo = await startEchoServer();
@@ -71,28 +93,31 @@ async function compareModel(model: BenchModel, log: (message: string) => void, s
       const sluiceRequest = requestFactory(model);
       const kserveRequest = kserveRequestFactory(sluiceRequest);
       const serverPid = server.server.pid;
-      const scaled = (b: BenchModel['budgets']['stream']) => ({ ...b, seconds: b.seconds * scale });
-      const streamBudget = scaled(model.budgets.stream);
-      const unaryBudget = scaled(model.budgets.one);
+      const scaled = (b: BenchModel['budgets']['stream'], share = 1) => ({ ...b, seconds: b.seconds * scale * share });
+      // Each protocol runs 2 x ROUNDS times: half the model's budget per run keeps the total near
+      // what the model suite spends.
+      const streamBudget = scaled(model.budgets.stream, 0.5);
+      const unaryBudget = scaled(model.budgets.one, 0.5);
       log(`kserve: ${model.label}: echo, then Predict / ModelStreamInfer and PredictOne / ModelInfer, A-B-B-A`);
       const messageBytes = PredictRequest.encode(sluiceRequest('0')).finish().byteLength;
-      const echoResult = await echo.measure(messageBytes, model.streamWindow, scaled(model.budgets.echo));
+      const echoResult = await echo.measure(messageBytes, STREAM_WINDOW, scaled(model.budgets.echo));
       const echoUs = (echoResult.server.cpuSeconds / echoResult.items) * 1e6;
 
-      const sluiceStream = () => measureStream({ stub: server.stub, serverPid, request: sluiceRequest, window: model.streamWindow, budget: streamBudget });
-      const kserveStream = () => measureModelStreamInfer({ stub: kserve, serverPid, request: kserveRequest, window: model.streamWindow, budget: streamBudget });
-      const streams = { a1: await sluiceStream(), b1: await kserveStream(), b2: await kserveStream(), a2: await sluiceStream() };
+      const sluiceStream = () => measureStream({ stub: server.stub, serverPid, request: sluiceRequest, window: STREAM_WINDOW, budget: streamBudget });
+      const kserveStream = () => measureModelStreamInfer({ stub: kserve, serverPid, request: kserveRequest, window: STREAM_WINDOW, budget: streamBudget });
+      const streams = await alternate(sluiceStream, kserveStream);
       const sluiceOne = () => measurePredictOne({ client: server.client, serverPid, request: sluiceRequest, concurrency: UNARY_CONCURRENCY, budget: unaryBudget });
       const kserveOne = () => measureModelInfer({ stub: kserve, serverPid, request: kserveRequest, concurrency: UNARY_CONCURRENCY, budget: unaryBudget });
-      const unary = { a1: await sluiceOne(), b1: await kserveOne(), b2: await kserveOne(), a2: await sluiceOne() };
+      const unary = await alternate(sluiceOne, kserveOne);
 
       const comparisons: ProtocolComparison[] = [];
       for (const [mode, runs] of [['stream', streams], ['unary', unary]] as const) {
-        const rawBatch = rawBatchFor({ ...runs.a1, meanBatch: (runs.a1.meanBatch + runs.a2.meanBatch) / 2 });
+        const meanBatch = runs.sluice.reduce((sum, r) => sum + r.meanBatch, 0) / runs.sluice.length;
+        const rawBatch = rawBatchFor({ ...runs.sluice[0]!, meanBatch });
         const raw = await measureServerLayoutRaw(model, rawBatch);
         const rawUs = ((raw.cpuCores * raw.seconds) / raw.items) * 1e6;
-        const sluice = pooled([runs.a1, runs.a2], rawUs, echoUs);
-        const kserveCost = pooled([runs.b1, runs.b2], rawUs, echoUs);
+        const sluice = pooled(runs.sluice, rawUs, echoUs);
+        const kserveCost = pooled(runs.kserve, rawUs, echoUs);
         comparisons.push({ label: model.label, mode, rawCpuUsPerItem: rawUs, rawBatch, echoCpuUsPerItem: echoUs, sluice, kserve: kserveCost, relative: kserveCost.ratio / sluice.ratio });
       }
       return comparisons;
