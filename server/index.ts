@@ -2,10 +2,13 @@
  * Sluice's server: its public surface.
  */
 export { SluiceServer } from './sluice-server.js';
-export { INFERENCE_SERVICE_NAME, modelHealthName } from './control/model-control.js';
+export { INFERENCE_SERVICE_NAME, modelHealthName } from './control/inference-service-name.js';
 export type { SluiceServerOptions, StopOutcome } from './sluice-server.js';
-export { SERVER_OPTIONS, readConfigFile, resolveServerConfig } from './config/server-config.js';
-export type { ConfigFile, ConfigSources, ServerConfig } from './config/server-config.js';
+export { resolveServerConfig } from './config/server-config.js';
+export type { ConfigSources, ServerConfig } from './config/server-config.js';
+export { SERVER_OPTIONS } from './config/server-options.js';
+export { readConfigFile } from './config/read-config-file.js';
+export type { ConfigFile } from './config/read-config-file.js';
 export { createLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export { SluiceError } from './errors.js';

@@ -9,31 +9,32 @@ import { ByteBudget } from './admission/byte-budget.js';
 import { StreamLimits } from './admission/stream-limits.js';
 import { Authorizer } from './auth/authorizer.js';
 import { createAuthInterceptor } from './auth/auth-interceptor.js';
-import { isLoopbackAddress } from './auth/is-loopback.js';
+import { warnAboutExposure } from './auth/warn-about-exposure.js';
 import type { ServerConfig } from './config/server-config.js';
 import { readServerTls } from './config/server-tls.js';
 import { SluiceError } from './errors.js';
-import { bindServer, createGrpcServer, serverCredentials } from './grpc/grpc-server.js';
+import { bindServer, createGrpcServer, serverCredentials, shutdownServer } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
 import { createKserveService } from './kserve/kserve-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
 import type { ModelStatisticsCollector } from './metrics/model-statistics.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
-import { INFERENCE_SERVICE_NAME, ModelControl, modelHealthName } from './control/model-control.js';
+import { INFERENCE_SERVICE_NAME, modelHealthName } from './control/inference-service-name.js';
+import { ModelControl } from './control/model-control.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { StreamSession } from './stream/stream-session.js';
 import { SessionRegistry } from './watch/session-registry.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Options of `SluiceServer.start`. */
 export interface SluiceServerOptions {
   /** Defaults to a logger at `config.logLevel`. */
   readonly logger?: Logger;
 }
-
 
 /**
  * How a stop ended: `drained` when every accepted item was answered in time; `forced` when the
@@ -247,14 +248,8 @@ export class SluiceServer {
       this.config.drainTimeoutMs,
     );
     if (!drained) this.#abandon('drain timed out');
-    await new Promise<void>((resolve) => {
-      // A forced stop gives calls a moment to get their status out, then closes every connection.
-      const force = setTimeout(() => this.#grpc.forceShutdown(), this.#forced ? 1_000 : 5_000).unref();
-      this.#grpc.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    // A forced stop gives calls a moment to get their status out, then closes every connection.
+    await shutdownServer(this.#grpc, this.#forced ? 1_000 : 5_000);
     this.#scheduler.close();
     this.#published.close();
     await this.#metricsEndpoint?.close();
@@ -274,31 +269,5 @@ export class SluiceServer {
     this.#scheduler.abandonAll(new SluiceError('UNAVAILABLE', `server is shutting down (${reason}); the item was not finished`));
     for (const session of this.#sessions) session.cancel();
     this.#published.close();
-  }
-}
-
-/** Says so in the log when the operator exposed the server without tokens or without TLS. */
-function warnAboutExposure(config: ServerConfig, tls: boolean, tokens: boolean, logger: Logger): void {
-  if (config.host === 'localhost' || isLoopbackAddress(config.host)) return;
-  if (!tokens) {
-    logger.warn(
-      { host: config.host },
-      'listening beyond loopback without a token file: anyone who can reach the port may run inference and watch published streams (admin calls stay loopback-only); set --token-file',
-    );
-  } else if (!tls) {
-    logger.warn({ host: config.host }, 'tokens travel in plaintext beyond loopback; set --tls-cert and --tls-key');
-  }
-}
-
-async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -6,7 +6,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { SluiceError } from '../errors.js';
-import { type ServerConfig, SERVER_OPTIONS } from './server-config.js';
+import type { ServerConfig } from './server-config.js';
+import { SERVER_OPTIONS } from './server-options.js';
 
 /** PEM contents for the listeners. */
 export interface ServerTls {

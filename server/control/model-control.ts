@@ -1,17 +1,15 @@
 /**
  * Loading, reloading and unloading models while the server runs. A change starts a new worker
- * pool holding the new set of models, points the scheduler at it, and closes the old pool once
- * the runs it has finish: items already running finish on the version they started on, items
- * still waiting run on the new one, and nothing is lost.
+ * pool holding the new set of models and retires the old one once the runs it has finish
+ * (`ServingPool`): items already running finish on the version they started on, items still
+ * waiting run on the new one, and nothing is lost.
  *
  * Changes are applied one at a time, and loads asked for while one is applied wait together: they
  * become one follow-up change with one new pool, however many there are (`PendingChanges`). A
  * load asked for while the same model is being loaded, from files that have not changed since,
- * shares that load's result instead of loading again.
- *
- * Model control also keeps the server's overall health in line with the pool's: NOT_SERVING while
- * the pool cannot serve, and it replaces a pool that reports a stuck run or a worker that could
- * not load the models (the only safe mend, see `WorkerPool`).
+ * shares that load's result instead of loading again. A pool that reports a stuck run or a worker
+ * that could not load the models is replaced with the next change (the only safe mend, see
+ * `WorkerPool`).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,18 +17,14 @@ import type { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { SluiceError } from '../errors.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
-import { type PoolEvent, WorkerPool, type WorkerPoolOptions } from '../pool/worker-pool.js';
+import type { WorkerPool, WorkerPoolOptions } from '../pool/worker-pool.js';
 import type { LoadedModel } from '../repository/load-model.js';
 import { MODEL_CONFIG_FILE } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { modelHealthName } from './inference-service-name.js';
 import { type AppliedLoad, type LoadChange, PendingChanges, type PendingLoad, type UnloadChange } from './pending-changes.js';
-
-/** Health service name of the whole inference API. */
-export const INFERENCE_SERVICE_NAME = 'sluice.v1.InferenceService';
-
-/** Health service name of one model: `sluice.v1.InferenceService/<model>`. */
-export const modelHealthName = (model: string): string => `${INFERENCE_SERVICE_NAME}/${model}`;
+import { ServingPool } from './serving-pool.js';
 
 /** What model control works on. */
 export interface ModelControlDeps {
@@ -56,30 +50,32 @@ interface ReadLoad {
 export class ModelControl {
   readonly #deps: ModelControlDeps;
   readonly #logger: Logger;
-  #pool: WorkerPool;
-  #retiring = new Set<Promise<void>>();
+  readonly #servingPool: ServingPool;
   readonly #changes: PendingChanges;
   /** Loads of the change being applied, by model, for the loads asked for meanwhile. */
   #applying: ReadonlyMap<string, AppliedLoad> = new Map();
   #poller: NodeJS.Timeout | undefined;
   #fingerprints = new Map<string, string>();
   #polling = false;
-  /** The overall health this has set (the server starts SERVING). */
-  #serving = true;
-  /** Set once the server shuts down: overall health is the server's alone from then on. */
-  #stopped = false;
 
   constructor(deps: ModelControlDeps) {
     this.#deps = deps;
-    this.#pool = deps.pool;
     this.#logger = deps.logger.child({ component: 'model-control' });
     this.#changes = new PendingChanges((change) => this.#apply(change), this.#logger);
-    this.#watch(deps.pool);
+    this.#servingPool = new ServingPool({
+      pool: deps.pool,
+      poolOptions: deps.poolOptions,
+      scheduler: deps.scheduler,
+      health: deps.health,
+      logger: this.#logger,
+      // The replacement joins the next change, so it costs no extra pool.
+      onTrouble: (pool) => this.#changes.replacePool(pool),
+    });
   }
 
   /** The pool serving new runs. */
   get pool(): WorkerPool {
-    return this.#pool;
+    return this.#servingPool.current;
   }
 
   /** Loads `name` from the repository folder, or reloads it. */
@@ -111,7 +107,7 @@ export class ModelControl {
    */
   stop(): void {
     clearInterval(this.#poller);
-    this.#stopped = true;
+    this.#servingPool.stop();
   }
 
   /**
@@ -121,7 +117,7 @@ export class ModelControl {
   async close(): Promise<void> {
     this.stop();
     await this.#changes.close();
-    await Promise.all(this.#retiring);
+    await this.#servingPool.retired();
   }
 
   async #poll(): Promise<void> {
@@ -167,7 +163,7 @@ export class ModelControl {
     this.#logger.info({ model: name }, 'model unloaded');
     if (model.spec === undefined) return;
     // The model is no longer served either way; a new pool only frees its session's memory.
-    await this.#swapPool(this.#deps.repository.onnxSpecs()).catch((err: unknown) => {
+    await this.#servingPool.replace(this.#deps.repository.onnxSpecs()).catch((err: unknown) => {
       this.#logger.error({ err, model: name }, 'the workers could not be restarted without the unloaded model; the old pool keeps its session');
     });
   }
@@ -204,12 +200,12 @@ export class ModelControl {
         }
       }
       let onnx = read.filter((r) => r.model.spec !== undefined);
-      const stale = change.replace !== undefined && change.replace === this.#pool;
+      const stale = change.replace !== undefined && change.replace === this.#servingPool.current;
       if (onnx.length > 0 || stale) {
         const names = new Set(read.map((r) => r.model.name));
         const specs = [...this.#deps.repository.onnxSpecs().filter((s) => !names.has(s.config.name)), ...onnx.flatMap((r) => (r.model.spec === undefined ? [] : [r.model.spec]))];
         try {
-          await this.#swapPool(specs);
+          await this.#servingPool.replace(specs);
         } catch (err: unknown) {
           this.#logger.error({ err, models: onnx.map((r) => r.model.name) }, 'a new worker pool could not start; the current one stays, with the loaded versions');
           const code = err instanceof SluiceError ? err.code : 'INTERNAL';
@@ -266,53 +262,5 @@ export class ModelControl {
   #sync(): void {
     this.#deps.scheduler.syncModels(this.#deps.repository);
     this.#deps.router.syncModels(this.#deps.repository);
-  }
-
-  async #swapPool(specs: WorkerPoolOptions['models']): Promise<void> {
-    const next = await WorkerPool.start({ ...this.#deps.poolOptions, models: specs });
-    this.#watch(next);
-    const old = this.#pool;
-    this.#pool = next;
-    this.#deps.scheduler.replacePool(next);
-    this.#updateHealth();
-    // The old pool finishes the runs it has (a stuck one included), then goes.
-    const retiring = old
-      .close()
-      .catch((err: unknown) => this.#logger.error({ err }, 'a retired worker pool did not close cleanly'))
-      .finally(() => this.#retiring.delete(retiring));
-    this.#retiring.add(retiring);
-  }
-
-  #watch(pool: WorkerPool): void {
-    pool.onEvent((event) => this.#onPoolEvent(pool, event));
-  }
-
-  /**
-   * A stuck run or a worker without its models can only be mended by a new pool: stopping the
-   * thread could abort the process inside onnxruntime, and piscina would restart a failed worker
-   * into the same failure. The request joins the next change, so it costs no extra pool.
-   */
-  #onPoolEvent(pool: WorkerPool, event: PoolEvent): void {
-    // A retired pool's trouble goes away with it.
-    if (pool !== this.#pool) return;
-    this.#updateHealth();
-    // The worker the run held is free again: items may have waited for it.
-    if (event.kind === 'run-returned') this.#deps.scheduler.wake();
-    if (event.kind === 'run-timed-out' || event.kind === 'worker-failed') {
-      this.#logger.warn({ reason: event.kind }, 'replacing the worker pool');
-      this.#changes.replacePool(pool);
-    }
-  }
-
-  /** Overall health follows whether the current pool can serve. */
-  #updateHealth(): void {
-    const serving = this.#pool.serving;
-    if (this.#stopped || serving === this.#serving) return;
-    this.#serving = serving;
-    const status = serving ? 'SERVING' : 'NOT_SERVING';
-    this.#deps.health.setStatus('', status);
-    this.#deps.health.setStatus(INFERENCE_SERVICE_NAME, status);
-    if (serving) this.#logger.info('the worker pool serves again');
-    else this.#logger.error('the worker pool cannot serve; health is NOT_SERVING until it is replaced');
   }
 }

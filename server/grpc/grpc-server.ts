@@ -52,3 +52,17 @@ export function bindServer(server: Server, host: string, port: number, credentia
     server.bindAsync(address, credentials, (err, bound) => (err === null ? resolve(bound) : reject(err)));
   });
 }
+
+/**
+ * Stops taking calls and resolves once the open ones have ended. After `forceAfterMs` every
+ * connection is closed, so that a call that never ends cannot hold the shutdown.
+ */
+export function shutdownServer(server: Server, forceAfterMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), forceAfterMs).unref();
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}

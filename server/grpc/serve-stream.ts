@@ -7,7 +7,8 @@
 import { status } from '@grpc/grpc-js';
 import type { StreamLimits } from '../admission/stream-limits.js';
 import type { Protocol } from '../metrics/server-metrics.js';
-import { type PredictCall, StreamSession, type StreamSessionDeps } from '../stream/stream-session.js';
+import { type PredictCall, StreamSession } from '../stream/stream-session.js';
+import type { StreamSessionDeps } from '../stream/stream-session-deps.js';
 import { toGrpcStatus } from './to-grpc-status.js';
 
 /** What opening a stream needs from the server. */

@@ -7,7 +7,7 @@ import type { InferBatchStatistics, ModelStatistics, StatisticDuration } from '.
 import type { Timings } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../errors.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import type { RunReport } from '../scheduler/scheduler.js';
+import type { RunReport } from '../scheduler/answer-run.js';
 
 /** Every model is served at one version, and the protocol asks for one: this is it. */
 export const MODEL_VERSION = '1';

@@ -11,7 +11,7 @@
 import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PredictResponse } from '../../gen/ts/sluice/v1/inference_service.js';
-import type { RunReport } from '../scheduler/scheduler.js';
+import type { RunReport } from '../scheduler/answer-run.js';
 import { ModelStatisticsCollector, type ModelNames } from './model-statistics.js';
 
 /** Live values read when Prometheus scrapes. */

@@ -9,30 +9,16 @@
  * transitions, so an item is answered exactly once and a withdrawn item never runs.
  */
 import type { Logger } from 'pino';
-import type { Timings } from '../../gen/ts/sluice/v1/inference_service.js';
-import { SluiceError, fromErrorData } from '../errors.js';
+import { SluiceError } from '../errors.js';
 import type { WorkerPool } from '../pool/worker-pool.js';
 import type { ModelRepository } from '../repository/model-repository.js';
-import type { ItemResult } from '../worker/task.js';
+import { type RunReport, answerRun } from './answer-run.js';
 import { ModelQueue, type ModelQueueLimits } from './model-queue.js';
 import { packRun } from './pack-run.js';
-import { type ItemOutcome, type PreparedInput, type SubmitOptions, WorkItem, expired, failed, micros, now } from './work-item.js';
+import { type PreparedInput, type SubmitOptions, WorkItem, expired, failed, now } from './work-item.js';
 
 /** What the scheduler needs of a worker pool. */
 export type TaskRunner = Pick<WorkerPool, 'size' | 'capacity' | 'run'>;
-
-/** What a finished run reports, for metrics. */
-export interface RunReport {
-  readonly model: string;
-  /** Items the run answered. */
-  readonly items: number;
-  /** onnxruntime time of the run, in microseconds. */
-  readonly inferenceUs: number;
-  /** Time the worker spent preparing the run's inputs (its items' preprocessing), in microseconds. */
-  readonly preprocessUs: number;
-  /** Time the worker spent on the run's outputs (its items' postprocessing), in microseconds. */
-  readonly postprocessUs: number;
-}
 
 /** Options of the scheduler. */
 export interface SchedulerOptions {
@@ -267,22 +253,7 @@ export class Scheduler {
         const sentAt = now();
         const result = await pool.run(task, packed.transfer);
         queue.recordRun(now() - sentAt);
-        let inferenceUs = 0;
-        let preprocessUs = 0;
-        let postprocessUs = 0;
-        // Items the model ran: every answered item reports the size of the run it was part of;
-        // items that failed before it (an undecodable image) were not in it.
-        let ran = 0;
-        for (let i = 0; i < live.length; i++) {
-          const itemResult = result.items[i];
-          if (itemResult?.ok === true) ran = Math.max(ran, itemResult.batchSize);
-          inferenceUs = Math.max(inferenceUs, itemResult?.timings.inferenceUs ?? 0);
-          // A worker prepares and finishes the items of a run one after another: their times add up.
-          preprocessUs += itemResult?.timings.preprocessUs ?? 0;
-          postprocessUs += itemResult?.timings.postprocessUs ?? 0;
-          (live[i] as WorkItem).answer(toOutcome(itemResult, result.startedAt, live[i] as WorkItem));
-        }
-        if (ran > 0) this.#onRun?.({ model: queue.name, items: ran, inferenceUs, preprocessUs, postprocessUs });
+        answerRun(queue.name, live, result, this.#onRun);
       }
     } catch (err: unknown) {
       const error = err instanceof SluiceError ? err : new SluiceError('INTERNAL', 'inference failed', { cause: err });
@@ -295,17 +266,4 @@ export class Scheduler {
       this.#notifyIfIdle();
     }
   }
-}
-
-function toOutcome(result: ItemResult | undefined, startedAt: number, item: WorkItem): ItemOutcome {
-  if (result === undefined) return failed(new SluiceError('INTERNAL', 'the worker returned no result for the item'), item.acceptedAt);
-  const timings: Timings = {
-    queueUs: micros(startedAt - item.acceptedAt),
-    preprocessUs: result.timings.preprocessUs,
-    inferenceUs: result.timings.inferenceUs,
-    postprocessUs: result.timings.postprocessUs,
-    totalUs: micros(now() - item.acceptedAt),
-  };
-  if (!result.ok) return { ok: false, error: fromErrorData(result), timings };
-  return { ok: true, prediction: result.prediction, timings, batchSize: result.batchSize, crops: result.crops, thumbnail: result.thumbnail };
 }

@@ -7,7 +7,7 @@
 import { type Command, Option } from 'commander';
 import type { StopOutcome } from '../../../server/index.js';
 // The option table is light (no onnxruntime); the server itself is imported only when serving.
-import { SERVER_OPTIONS } from '../../../server/config/server-config.js';
+import { SERVER_OPTIONS } from '../../../server/config/server-options.js';
 
 /** Exit code of a stop that could not answer every accepted item in full (drain timeout, second signal). */
 export const EXIT_FORCED_STOP = 3;
