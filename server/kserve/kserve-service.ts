@@ -113,13 +113,11 @@ export function createKserveService(deps: KserveServiceDeps): KserveService {
     serverReady: (_call, callback) => reply('ServerReady', callback, () => ({ ready: ready() })),
 
     modelReady: (call, callback) =>
-      reply('ModelReady', callback, async () => {
+      reply('ModelReady', callback, () => {
         const { name, version } = call.request;
-        // A model of the repository that is not loaded is known, and not ready (as Triton answers).
-        if (repository.get(name) === undefined && (await repository.folders()).includes(name)) {
-          checkVersion(name, version);
-          return { ready: false };
-        }
+        // A model that is not loaded, or that the repository does not have, is not ready: Triton
+        // answers so, and tritonclient's `is_model_ready` turns an error into an exception.
+        if (repository.get(name) === undefined) return { ready: false };
         modelAt(name, version);
         return { ready: ready() };
       }),

@@ -35,11 +35,11 @@ test('ModelReady and ModelMetadata: tensors as declared, images as one BYTES inp
 
   assert.deepEqual(await unary(client.modelReady.bind(client), { name: 'add', version: '' }), { ready: true });
   assert.deepEqual(await unary(client.modelReady.bind(client), { name: 'add', version: '1' }), { ready: true });
-  for (const call of [() => unary(client.modelReady.bind(client), { name: 'nope', version: '' }), () => metadataOf('nope')]) {
-    const err = await failure(call());
-    assert.equal(err.code, status.NOT_FOUND);
-    assert.match(err.details, /"nope"/);
-  }
+  // A name the repository does not have is not ready (Triton's answer), and has no metadata.
+  assert.deepEqual(await unary(client.modelReady.bind(client), { name: 'nope', version: '' }), { ready: false });
+  const unknown = await failure(metadataOf('nope'));
+  assert.equal(unknown.code, status.NOT_FOUND);
+  assert.match(unknown.details, /"nope"/);
   for (const call of [() => unary(client.modelReady.bind(client), { name: 'add', version: '2' }), () => metadataOf('add', '2')]) {
     const err = await failure(call());
     assert.equal(err.code, status.NOT_FOUND);
