@@ -8,7 +8,6 @@
  * in any order), one copy per write. The generated encoder would copy a 110 KB request three
  * times on the load generator, which shares the machine's two cores with the server.
  */
-import { performance } from 'node:perf_hooks';
 import { type ClientDuplexStream, type ServiceError, type ServiceDefinition, credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { LatencyRecorder, type LatencySummary } from '../client/metrics/latency-recorder.js';
 import {
@@ -21,6 +20,7 @@ import type { PredictRequest } from '../gen/ts/sluice/v1/inference_service.js';
 import type { Budget } from './bench-models.js';
 import { type Measured, startMeasuring } from './item-stats.js';
 import { CLIENT_MAX_MESSAGE_BYTES } from './sluice-load.js';
+import { runUnaryLoad } from './unary-load.js';
 import { runWindowed } from './windowed-stream.js';
 
 /** A measured KServe run. */
@@ -96,32 +96,15 @@ function modelInfer(stub: KserveStub, request: Buffer): Promise<ModelInferRespon
 /** `concurrency` loops of `ModelInfer`, each waiting for its answer; warm-up first, unmeasured. */
 export async function measureModelInfer(load: ModelInferLoad): Promise<KserveLoadResult> {
   const tally = new Tally();
-  let issued = 0;
-  const loops = async (until: () => boolean, record: boolean): Promise<void> => {
-    const one = async (): Promise<void> => {
-      while (until()) {
-        const id = String(issued++);
-        const start = performance.now();
-        try {
-          await modelInfer(load.stub, load.request(id));
-          if (record) tally.latency.recordMs(performance.now() - start);
-        } catch (err: unknown) {
-          if (!record) throw err;
-          tally.fail(String((err as ServiceError).details ?? err));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: load.concurrency }, one));
-  };
-  await loops(() => issued < load.budget.warmupItems, false);
-  const firstMeasured = issued;
-  const end = startMeasuring(load.serverPid);
-  const start = performance.now();
-  const deadline = start + load.budget.seconds * 1000;
-  await loops(() => issued - firstMeasured < load.budget.maxItems && performance.now() < deadline, true);
-  const seconds = (performance.now() - start) / 1000;
-  const items = issued - firstMeasured;
-  return { items, seconds, itemsPerSec: items / seconds, errors: tally.errors, firstError: tally.firstError, latency: tally.latency.summary(), ...end() };
+  const run = await runUnaryLoad({
+    serverPid: load.serverPid,
+    concurrency: load.concurrency,
+    budget: load.budget,
+    call: (id) => modelInfer(load.stub, load.request(id)),
+    onAnswer: (_response, ms) => tally.latency.recordMs(ms),
+    onError: (err) => tally.fail(String((err as ServiceError).details ?? err)),
+  });
+  return { ...run, errors: tally.errors, firstError: tally.firstError, latency: tally.latency.summary() };
 }
 
 /** Options of `measureModelStreamInfer`. */

@@ -3,12 +3,12 @@
  * `Predict` stream with a fixed window. Both report items/s, end-to-end latency, server overhead
  * and the server's CPU and memory over the measured part.
  */
-import { performance } from 'node:perf_hooks';
 import { type ChannelOptions, credentials } from '@grpc/grpc-js';
 import { InferenceClient, type SluiceClient, isServiceError } from '../client/index.js';
 import { type InferenceServiceClient, type PredictRequest, type PredictResponse, StreamOptions } from '../gen/ts/sluice/v1/inference_service.js';
 import type { Budget } from './bench-models.js';
 import { type ItemSummary, ItemStats, type Measured, startMeasuring } from './item-stats.js';
+import { runUnaryLoad } from './unary-load.js';
 import { runWindowed } from './windowed-stream.js';
 
 /** Largest message the benchmark's clients send or accept. */
@@ -60,36 +60,16 @@ export interface PredictOneLoad {
  * first `warmupItems` calls unmeasured, then calls until the budget is spent.
  */
 export async function measurePredictOne(load: PredictOneLoad): Promise<LoadResult> {
-  const { client, concurrency, budget } = load;
   const stats = new ItemStats();
-  let issued = 0;
-  const loops = async (until: () => boolean, record: boolean): Promise<void> => {
-    const one = async (): Promise<void> => {
-      while (until()) {
-        const id = String(issued++);
-        const start = performance.now();
-        try {
-          const response = await client.predictOne(load.request(id));
-          if (record) stats.add(response, performance.now() - start);
-        } catch (err: unknown) {
-          if (!record) throw err;
-          stats.addError(isServiceError(err) ? `${err.code} ${err.details}` : String(err));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, one));
-  };
-
-  await loops(() => issued < budget.warmupItems, false);
-  const firstMeasured = issued;
-  const end = startMeasuring(load.serverPid);
-  const start = performance.now();
-  const deadline = start + budget.seconds * 1000;
-  await loops(() => issued - firstMeasured < budget.maxItems && performance.now() < deadline, true);
-  const seconds = (performance.now() - start) / 1000;
-  const measured = end();
-  const items = issued - firstMeasured;
-  return { items, seconds, itemsPerSec: items / seconds, ...stats.summary(), ...measured };
+  const run = await runUnaryLoad({
+    serverPid: load.serverPid,
+    concurrency: load.concurrency,
+    budget: load.budget,
+    call: (id) => load.client.predictOne(load.request(id)),
+    onAnswer: (response, ms) => stats.add(response, ms),
+    onError: (err) => stats.addError(isServiceError(err) ? `${err.code} ${err.details}` : String(err)),
+  });
+  return { ...run, ...stats.summary() };
 }
 
 /** Options of `measureStream`. */
