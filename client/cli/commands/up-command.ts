@@ -8,6 +8,7 @@
  * one). With `--token-file` both check the same tokens, and the demo and the bridge's calls to
  * the server use `--token`.
  */
+import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { DropPolicy, type PredictRequest } from '../../../gen/ts/sluice/v1/inference_service.js';
 import type { ConnectionSecurity } from '../../connection-security.js';
@@ -74,7 +75,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
       const target = `127.0.0.1:${server.port}`;
       // Inside one process the server's own certificate is a fair trust anchor when no CA is given.
       const upstreamTls = config.tlsCert === '' ? undefined : { ...global.paths, ca: global.paths.ca ?? config.tlsCert };
-      const security: ConnectionSecurity = await clientSecurity(global.security, upstreamTls);
+      const security = await demoSecurity(global.security, config.tlsCert);
       const bridge = await startBridge({
         server: target,
         host: server.config.host,
@@ -108,12 +109,14 @@ export interface UpstreamPaths {
   readonly serverName?: string;
 }
 
-/** The demo client's security: the global flags', with TLS trusting `tls.ca` when the server serves TLS. */
-async function clientSecurity(global: ConnectionSecurity, tls: UpstreamPaths | undefined): Promise<ConnectionSecurity> {
-  if (tls === undefined) return global;
-  const { readFile } = await import('node:fs/promises');
-  const globalTls = typeof global.tls === 'object' ? global.tls : {};
-  return { ...global, tls: { ...globalTls, ca: tls.ca === undefined ? undefined : await readFile(tls.ca) } };
+/**
+ * The demo client's security: the global flags', and with a server serving TLS, trusting `--ca`
+ * (already read with the flags) or else the server's own certificate.
+ */
+async function demoSecurity(global: ConnectionSecurity, serverCert: string): Promise<ConnectionSecurity> {
+  if (serverCert === '') return global;
+  const tls = typeof global.tls === 'object' ? global.tls : {};
+  return { ...global, tls: { ...tls, ca: tls.ca ?? (await readFile(serverCert)) } };
 }
 
 /** Streams rendered frames to `model`, published as the demo session, until `signal` aborts. */
