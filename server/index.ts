@@ -5,7 +5,7 @@ export { SluiceServer } from './sluice-server.js';
 export { INFERENCE_SERVICE_NAME, modelHealthName } from './control/inference-service-name.js';
 export type { SluiceServerOptions, StopOutcome } from './sluice-server.js';
 export { resolveServerConfig } from './config/server-config.js';
-export type { ConfigSources, ServerConfig } from './config/server-config.js';
+export type { ConfigSources, OptionName, ServerConfig } from './config/server-config.js';
 export { SERVER_OPTIONS } from './config/server-options.js';
 export { readConfigFile } from './config/read-config-file.js';
 export type { ConfigFile } from './config/read-config-file.js';

@@ -15,6 +15,7 @@ import { readServerTls } from './config/server-tls.js';
 import { SluiceError } from './errors.js';
 import { bindServer, createGrpcServer, serverCredentials, shutdownServer } from './grpc/grpc-server.js';
 import { createInferenceService } from './grpc/inference-service.js';
+import { Ingestion } from './ingest/ingestion.js';
 import { createKserveService } from './kserve/kserve-service.js';
 import { createLogger } from './logger.js';
 import { type MetricsEndpoint, startMetricsEndpoint } from './metrics/metrics-endpoint.js';
@@ -60,6 +61,7 @@ export class SluiceServer {
   readonly #stopAccepting: () => void;
   readonly #budget: ByteBudget;
   readonly #authorizer: Authorizer;
+  readonly #ingestion: Ingestion | undefined;
   #closing: Promise<StopOutcome> | undefined;
   #forced = false;
 
@@ -80,7 +82,9 @@ export class SluiceServer {
     stopAccepting: () => void;
     budget: ByteBudget;
     authorizer: Authorizer;
+    ingestion: Ingestion | undefined;
   }) {
+    this.#ingestion = parts.ingestion;
     this.#authorizer = parts.authorizer;
     this.#budget = parts.budget;
     this.#stopAccepting = parts.stopAccepting;
@@ -153,18 +157,22 @@ export class SluiceServer {
     const grpc = createGrpcServer({ service, kserve, health, maxMessageBytes: config.maxMessageBytes, interceptors });
     let port: number;
     let metricsEndpoint: MetricsEndpoint | undefined;
+    let ingestion: Ingestion | undefined;
     try {
       port = await bindServer(grpc, config.host, config.port, serverCredentials(tls));
       if (config.metricsPort >= 0) {
         metricsEndpoint = await startMetricsEndpoint(metrics.registry, config.host, config.metricsPort, config.metricsTls ? tls : undefined);
       }
+      // The bindings take the unary path, from the same parts as the gRPC handlers.
+      ingestion = await Ingestion.start(config, { answer: handlerDeps, registry: metrics.registry, published, health, logger });
     } catch (err: unknown) {
       grpc.forceShutdown();
+      await metricsEndpoint?.close();
       await pool.destroy();
       throw err;
     }
     if (config.pollIntervalMs > 0) await control.startPolling(config.pollIntervalMs);
-    const server = new SluiceServer({ config, repository, statistics: metrics.statistics, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget, authorizer });
+    const server = new SluiceServer({ config, repository, statistics: metrics.statistics, logger, control, scheduler, router, published, metricsEndpoint, grpc, health, sessions, port, stopAccepting: () => (accepting = false), budget, authorizer, ingestion });
     logger.info(
       {
         host: config.host,
@@ -172,6 +180,7 @@ export class SluiceServer {
         tls: tls === undefined ? 'off' : tls.clientCa === undefined ? 'on' : 'mutual',
         tokens: authorizer.requiresTokens,
         metricsPort: metricsEndpoint?.port,
+        bindings: config.bindings.map((b) => b.name),
         workers: config.workers,
         threads: config.intraOpThreads,
       },
@@ -244,12 +253,14 @@ export class SluiceServer {
     this.#logger.info({ streams: this.#sessions.size, queued: this.#scheduler.queued }, 'draining');
     for (const session of this.#sessions) session.drain();
     const drained = await withTimeout(
-      Promise.all([this.#router.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
+      // The bindings stop fetching and settle what they took: acked with its result, or nak'd.
+      Promise.all([this.#ingestion?.drain(), this.#router.whenIdle(), ...[...this.#sessions].map((s) => s.closed)]).then(() => undefined),
       this.config.drainTimeoutMs,
     );
     if (!drained) this.#abandon('drain timed out');
     // A forced stop gives calls a moment to get their status out, then closes every connection.
     await shutdownServer(this.#grpc, this.#forced ? 1_000 : 5_000);
+    await this.#ingestion?.close();
     this.#scheduler.close();
     this.#published.close();
     await this.#metricsEndpoint?.close();
@@ -268,6 +279,7 @@ export class SluiceServer {
     this.#logger.warn({ reason, streams: this.#sessions.size, queued: this.#scheduler.queued, running: this.#scheduler.runsInProgress }, 'abandoning what is left');
     this.#scheduler.abandonAll(new SluiceError('UNAVAILABLE', `server is shutting down (${reason}); the item was not finished`));
     for (const session of this.#sessions) session.cancel();
+    this.#ingestion?.abandon();
     this.#published.close();
   }
 }

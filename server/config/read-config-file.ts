@@ -14,6 +14,8 @@ export interface ConfigFile {
   readonly path: string;
   /** Its top-level keys and values, checked against `SERVER_OPTIONS` but not yet parsed. */
   readonly values: Readonly<Record<string, unknown>>;
+  /** Its `bindings`: a list of mappings, checked with the flags' bindings in `resolveServerConfig`. */
+  readonly bindings?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /**
@@ -34,13 +36,17 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
     throw new SluiceError('INVALID_CONFIG', `${path}: must be a mapping of option names to values`);
   }
-  for (const [key, value] of Object.entries(values)) {
+  const { bindings, ...scalars } = values as Record<string, unknown>;
+  if (bindings !== undefined && (!Array.isArray(bindings) || bindings.some((b: unknown) => b === null || typeof b !== 'object' || Array.isArray(b)))) {
+    throw new SluiceError('INVALID_CONFIG', `${path}: bindings must be a list of mappings`);
+  }
+  for (const [key, value] of Object.entries(scalars)) {
     if (!(key in SERVER_OPTIONS)) {
-      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${Object.keys(SERVER_OPTIONS).join(', ')})`);
+      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${[...Object.keys(SERVER_OPTIONS), 'bindings'].join(', ')})`);
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new SluiceError('INVALID_CONFIG', `${path}: ${key} must be a number, a string or a boolean`);
     }
   }
-  return { path, values: values as Record<string, unknown> };
+  return { path, values: scalars, ...(bindings === undefined ? {} : { bindings: bindings as Record<string, unknown>[] }) };
 }

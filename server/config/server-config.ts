@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
+import { type BindingConfig, checkBindings, parseBinding, parseBindingSpec } from '../ingest/binding-config.js';
 import type { ConfigFile } from './read-config-file.js';
 import { type OptionSpec, SERVER_OPTIONS } from './server-options.js';
 
@@ -58,16 +59,49 @@ export interface ServerConfig {
   readonly tokenFile: string;
   /** Milliseconds one model run may take before it is failed and its worker replaced; 0 never. */
   readonly runTimeoutMs: number;
+  /** NATS server URL(s), comma-separated, for the JetStream bindings; '' for none. */
+  readonly nats: string;
+  /** NATS credentials file (JWT and NKey seed); '' for none. */
+  readonly natsCreds: string;
+  /** NATS token; '' for none. */
+  readonly natsToken: string;
+  /** PEM CA bundle of the NATS server; set, the connection uses TLS. */
+  readonly natsCa: string;
+  /** PEM client certificate and key for NATS (mutual TLS). */
+  readonly natsCert: string;
+  readonly natsKey: string;
+  /** NATS JetStream bindings: queues the server consumes inputs from. */
+  readonly bindings: readonly BindingConfig[];
 }
+
+/** The server's scalar options: every setting but the list of bindings. */
+export type OptionName = Exclude<keyof ServerConfig, 'bindings'>;
 
 /** Where a raw option value came from, for error messages. */
 export interface ConfigSources {
   /** Values from flags, keyed by option name (`port`, `modelsDir`...). */
-  readonly flags?: Readonly<Partial<Record<keyof ServerConfig, string | number | boolean | undefined>>>;
+  readonly flags?: Readonly<Partial<Record<OptionName, string | number | boolean | undefined>>> & {
+    /** `--bind` specs, one per binding. */
+    readonly bindings?: readonly string[] | undefined;
+  };
   /** Environment, normally `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A configuration file's contents (see `readConfigFile`), below flags and environment. */
   readonly file?: ConfigFile;
+}
+
+/** The bindings of the first source that has any: flags, then environment, then the file. */
+function readBindings({ flags, env, file }: ConfigSources): readonly BindingConfig[] {
+  if (flags?.bindings !== undefined && flags.bindings.length > 0) {
+    return checkBindings(flags.bindings.map((spec, i) => parseBindingSpec(spec, `--bind #${i + 1}`)));
+  }
+  const fromEnv = env?.SLUICE_BINDINGS;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    const specs = fromEnv.split(';').filter((spec) => spec.trim() !== '');
+    return checkBindings(specs.map((spec, i) => parseBindingSpec(spec, `environment variable SLUICE_BINDINGS, binding #${i + 1}`)));
+  }
+  const fromFile = file?.bindings ?? [];
+  return checkBindings(fromFile.map((raw, i) => parseBinding(raw, `${file?.path ?? 'configuration file'}: bindings[${i}]`)));
 }
 
 /**
@@ -78,7 +112,7 @@ export interface ConfigSources {
 export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
   const { flags = {}, env = {}, file } = sources;
   const values: Record<string, string | number | boolean> = {};
-  for (const [key, spec] of Object.entries(SERVER_OPTIONS) as [keyof ServerConfig, OptionSpec][]) {
+  for (const [key, spec] of Object.entries(SERVER_OPTIONS) as [OptionName, OptionSpec][]) {
     const fromFlag = flags[key];
     const fromEnv = env[spec.env];
     if (fromFlag !== undefined) values[key] = spec.parse(String(fromFlag), spec.flag);
@@ -86,6 +120,7 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
     else if (file?.values[key] !== undefined) values[key] = spec.parse(String(file.values[key]), `${file.path}: ${key}`);
     else values[key] = spec.fallback();
   }
+  values.bindings = readBindings(sources) as never;
   const config = values as unknown as ServerConfig;
   if (config.streamWindow > config.maxStreamWindow) {
     throw new SluiceError(
@@ -107,6 +142,12 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
   }
   if (config.metricsTls && config.tlsCert === '') {
     throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.metricsTls.flag} needs ${SERVER_OPTIONS.tlsCert.flag} and ${SERVER_OPTIONS.tlsKey.flag}`);
+  }
+  if (config.bindings.length > 0 && config.nats === '') {
+    throw new SluiceError('INVALID_CONFIG', `bindings need a NATS server: set ${SERVER_OPTIONS.nats.flag} (or ${SERVER_OPTIONS.nats.env})`);
+  }
+  if ((config.natsCert === '') !== (config.natsKey === '')) {
+    throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.natsCert.flag} and ${SERVER_OPTIONS.natsKey.flag} go together: set both or neither`);
   }
   const maxStreamBytes = config.maxStreamBytes > 0 ? config.maxStreamBytes : Math.floor(config.maxInflightBytes / 4);
   return Object.freeze({ ...config, maxStreamBytes, modelsDir: resolve(config.modelsDir) });

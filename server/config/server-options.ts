@@ -7,7 +7,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
-import type { ServerConfig } from './server-config.js';
+import type { OptionName } from './server-config.js';
 
 /** Checks one raw value; `where` names its source (flag, variable or file) for the error message. */
 type Parser = (raw: string, where: string) => string | number | boolean;
@@ -69,6 +69,16 @@ function oneOf(values: readonly string[]): Parser {
   };
 }
 
+/** One or more NATS server URLs, comma-separated. */
+function natsUrls(raw: string, where: string): string {
+  for (const url of raw.split(',')) {
+    if (!/^(nats|tls|wss?):\/\/[^\s/]+$/.test(url.trim()) && !/^[\w.-]+:\d+$/.test(url.trim())) {
+      throw new SluiceError('INVALID_CONFIG', `${where} must be NATS server URLs such as nats://127.0.0.1:4222, got ${JSON.stringify(url)}`);
+    }
+  }
+  return raw;
+}
+
 const MIB = 1024 * 1024;
 
 /** A quarter of the machine's memory, from 256 MiB to 4 GiB. */
@@ -77,7 +87,7 @@ function defaultInflightBytes(): number {
 }
 
 /** Every option, with its flag, environment variable, default and description. */
-export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = Object.freeze({
+export const SERVER_OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.freeze({
   host: {
     flag: '--host',
     env: 'SLUICE_HOST',
@@ -222,6 +232,18 @@ export const SERVER_OPTIONS: Readonly<Record<keyof ServerConfig, OptionSpec>> = 
     fallback: () => 120_000,
     help: 'milliseconds one model run may take before it fails and its worker is replaced (0: no limit)',
   },
+  nats: {
+    flag: '--nats',
+    env: 'SLUICE_NATS',
+    parse: (raw, where) => (raw.trim() === '' ? '' : natsUrls(raw, where)),
+    fallback: () => '',
+    help: 'NATS server(s) for the JetStream bindings (--bind), e.g. nats://127.0.0.1:4222; comma-separated for a cluster',
+  },
+  natsCreds: { flag: '--nats-creds', env: 'SLUICE_NATS_CREDS', parse: optionalPath, fallback: () => '', help: 'NATS credentials file (JWT and NKey seed)' },
+  natsToken: { flag: '--nats-token', env: 'SLUICE_NATS_TOKEN', parse: (raw) => raw, fallback: () => '', help: 'NATS token (prefer the variable SLUICE_NATS_TOKEN)' },
+  natsCa: { flag: '--nats-ca', env: 'SLUICE_NATS_CA', parse: optionalPath, fallback: () => '', help: 'PEM CA bundle of the NATS server (implies TLS)' },
+  natsCert: { flag: '--nats-cert', env: 'SLUICE_NATS_CERT', parse: optionalPath, fallback: () => '', help: 'PEM client certificate for NATS (with --nats-key)' },
+  natsKey: { flag: '--nats-key', env: 'SLUICE_NATS_KEY', parse: optionalPath, fallback: () => '', help: 'PEM private key of --nats-cert' },
   logLevel: {
     flag: '--log-level',
     env: 'SLUICE_LOG_LEVEL',

@@ -23,8 +23,11 @@ export interface MetricsSources {
   readonly workerUtilization: () => number;
 }
 
-/** The protocol a call came in by: `sluice` (sluice.v1) or `kserve` (the Open Inference Protocol). */
-export type Protocol = 'sluice' | 'kserve';
+/**
+ * The protocol an item came in by: `sluice` (sluice.v1), `kserve` (the Open Inference Protocol) or
+ * `nats` (a NATS JetStream binding).
+ */
+export type Protocol = 'sluice' | 'kserve' | 'nats';
 
 /** The RPCs counted in `sluice_requests_total`: sluice.v1's and the Open Inference Protocol's. */
 export type CountedRpc =
@@ -200,7 +203,7 @@ export class ServerMetrics {
     if (children === undefined) {
       const labels = { model };
       children = {
-        outcomes: { sluice: new Map(), kserve: new Map() },
+        outcomes: { sluice: new Map(), kserve: new Map(), nats: new Map() },
         dropped: this.#dropped.labels(labels),
         queue: this.#queue.labels(labels),
         total: this.#total.labels(labels),

@@ -6,7 +6,7 @@ import type { TestContext } from 'node:test';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SluiceClient } from '../../client/index.js';
-import { type ServerConfig, SluiceServer, createLogger, resolveServerConfig } from '../../server/index.js';
+import { type OptionName, SluiceServer, createLogger, resolveServerConfig } from '../../server/index.js';
 
 /** The repository's model folder. */
 export const MODELS_DIR = join(import.meta.dirname, '..', '..', 'models');
@@ -23,7 +23,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   t: Pick<TestContext, 'after'>,
-  overrides: Partial<Record<keyof ServerConfig, string | number>> = {},
+  overrides: Partial<Record<OptionName, string | number>> & { readonly bindings?: readonly string[] } = {},
   options: { readonly logger?: Logger } = {},
 ): Promise<TestServer> {
   const config = resolveServerConfig({

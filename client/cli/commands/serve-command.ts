@@ -21,9 +21,13 @@ export function registerServeCommand(program: Command): void {
     keyOf.set(option.attributeName(), key);
     command.addOption(option);
   }
+  command.addOption(
+    new Option('--bind <spec>', 'consume a NATS JetStream binding, e.g. name=frames,stream=FRAMES,subject=frames.>,model=tiny-cnn,results=results.frames[,create] (repeatable) [env SLUICE_BINDINGS, ;-separated]')
+      .argParser((spec: string, specs: string[] | undefined) => [...(specs ?? []), spec]),
+  );
   command.addOption(new Option('-c, --config <file>', 'YAML or JSON file of options (below flags and SLUICE_* variables)').env('SLUICE_CONFIG'));
   command.option('--print-config', 'print the effective configuration as JSON and exit');
-  command.action(async (options: Record<string, string | boolean | undefined>) => {
+  command.action(async (options: Record<string, string | boolean | string[] | undefined>) => {
     const { SluiceServer, readConfigFile, resolveServerConfig } = await import('../../../server/index.js');
     const flags: Record<string, string> = {};
     for (const [attribute, value] of Object.entries(options)) {
@@ -31,10 +35,13 @@ export function registerServeCommand(program: Command): void {
       // A switch given alone (`--metrics-tls`) arrives as true.
       if (key !== undefined && value !== undefined) flags[key] = String(value);
     }
+    const bindings = Array.isArray(options.bind) ? options.bind : undefined;
     const file = typeof options.config === 'string' ? await readConfigFile(options.config) : undefined;
-    const config = resolveServerConfig({ flags, env: process.env, file });
+    const config = resolveServerConfig({ flags: { ...flags, bindings }, env: process.env, file });
     if (options.printConfig === true) {
-      process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      // Secrets are shown as set or not, never printed.
+      const printed = { ...config, natsToken: config.natsToken === '' ? '' : '(set)' };
+      process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
       return;
     }
     const server = await SluiceServer.start(config);
