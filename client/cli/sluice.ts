@@ -9,6 +9,8 @@ import { registerBatchCommand } from './commands/batch-command.js';
 import { registerHealthCommand } from './commands/health-command.js';
 import { registerModelsCommand } from './commands/models-command.js';
 import { registerPredictCommand } from './commands/predict-command.js';
+import { registerPublishCommand } from './commands/publish-command.js';
+import { registerResultsCommand } from './commands/results-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStreamCommand } from './commands/stream-command.js';
 import { registerUpCommand } from './commands/up-command.js';
@@ -49,6 +51,8 @@ registerModelsCommand(program, globals);
 registerHealthCommand(program, globals);
 registerStreamCommand(program, globals);
 registerBatchCommand(program, globals);
+registerPublishCommand(program, globals);
+registerResultsCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);
