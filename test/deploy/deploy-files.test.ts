@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { parseAllDocuments, parse } from 'yaml';
-import { SERVER_OPTIONS } from '../../server/index.js';
+import { type ServerConfig, SERVER_OPTIONS, readConfigFile, resolveServerConfig } from '../../server/index.js';
 import { METRIC_NAMES } from '../../server/metrics/server-metrics.js';
 import { REPO_ROOT } from '../helpers/server-process.js';
 
@@ -13,6 +14,63 @@ const read = (path: string): Promise<string> => readFile(join(REPO_ROOT, path), 
 
 // Manifests are free-form documents; the assertions below are their schema.
 type Doc = any;
+
+/** nats-server's client port when its arguments name none. */
+const NATS_DEFAULT_PORT = 4222;
+
+/** The value following `flag` in an argument list (undefined when the flag is absent). */
+const argOf = (args: readonly string[], flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+
+/** The manifests of a file, by kind (each kind once). */
+async function manifests(path: string): Promise<Map<string, Doc>> {
+  const docs: Doc[] = parseAllDocuments(await read(path)).map((d) => d.toJS());
+  const byKind = new Map(docs.map((d) => [d.kind as string, d]));
+  assert.equal(byKind.size, docs.length, `${path} holds one manifest of each kind`);
+  return byKind;
+}
+
+/** `sluice serve`'s arguments as `resolveServerConfig` takes them; every one must be a real flag. */
+function serveArguments(args: readonly string[]): { flags: Record<string, unknown>; configFile: string | undefined } {
+  assert.equal(args[0], 'serve');
+  const byFlag = new Map(Object.entries(SERVER_OPTIONS).map(([key, spec]) => [spec.flag, { key, spec }]));
+  const flags: Record<string, unknown> = {};
+  const bindings: string[] = [];
+  let configFile: string | undefined;
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--config') configFile = args[++i];
+    else if (arg === '--bind') bindings.push(args[++i]!);
+    else {
+      const option = byFlag.get(arg);
+      assert.ok(option, `${arg} is a flag of sluice serve`);
+      flags[option.key] = option.spec.isSwitch === true ? true : args[++i];
+    }
+  }
+  return { flags: { ...flags, bindings }, configFile };
+}
+
+/** Every binding names a model of the repository, one that takes images when its inputs are images. */
+async function assertBindingModels(config: ServerConfig): Promise<void> {
+  assert.ok(config.bindings.length > 0, 'at least one binding');
+  for (const binding of config.bindings) {
+    assert.notEqual(binding.model, '', `binding ${binding.name} names its model`);
+    const model: Doc = parse(await read(`models/${binding.model}/model.yaml`));
+    if (binding.input === 'image') assert.ok(model.preprocessing, `${binding.model} turns images into tensors`);
+  }
+}
+
+/** The hosts and ports of a NATS URL list. */
+const natsServers = (urls: string): { host: string; port: number }[] =>
+  urls.split(',').map((url) => new URL(url.includes('://') ? url.trim() : `nats://${url.trim()}`)).map((u) => ({ host: u.hostname, port: Number(u.port || NATS_DEFAULT_PORT) }));
+
+/** Writes a file into a temporary folder removed after the test; returns its path. */
+async function tempFile(t: TestContext, name: string, text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-deploy-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
 
 test('the Dockerfile builds in two stages and runs the server as a non-root user on the real ports', async () => {
   const dockerfile = await read('Dockerfile');
@@ -26,8 +84,7 @@ test('the Dockerfile builds in two stages and runs the server as a non-root user
 });
 
 test('the Kubernetes manifests serve TLS with tokens from a Secret, probe health with them, and balance through a headless Service', async () => {
-  const docs: Doc[] = parseAllDocuments(await read('deploy/kubernetes/sluice.yaml')).map((d) => d.toJS());
-  const byKind = new Map(docs.map((d) => [d.kind as string, d]));
+  const byKind = await manifests('deploy/kubernetes/sluice.yaml');
   const deployment = byKind.get('Deployment');
   const service = byKind.get('Service');
   const hpa = byKind.get('HorizontalPodAutoscaler');
@@ -80,4 +137,85 @@ test('compose scrapes the real metrics port, and the dashboard asks only for met
     assert.ok(names.length > 0, expr);
     for (const name of names) assert.ok(exported.has(name) || /^(process|nodejs)_/.test(name), `${name} in "${expr}" is exported`);
   }
+});
+
+test('compose runs NATS with JetStream on its loopback, and sluice consumes a binding that the real parser accepts', async () => {
+  const compose: Doc = parse(await read('compose.yaml'));
+  const nats = compose.services.nats;
+  assert.ok(nats, 'service nats');
+  const args: string[] = nats.command;
+  assert.ok(args.includes('-js') || args.includes('--jetstream'), 'JetStream is on');
+  // The store is a named volume, so that streams and consumers outlive the container.
+  const store = argOf(args, '-sd') ?? argOf(args, '--store_dir');
+  const volume = (nats.volumes as string[]).map((v) => v.split(':')).find(([, target]) => target === store);
+  assert.ok(volume && compose.volumes && volume[0]! in compose.volumes, `the store ${store} is a named volume`);
+  const clientPort = Number(argOf(args, '-p') ?? NATS_DEFAULT_PORT);
+  const monitorPort = Number(argOf(args, '-m'));
+  assert.ok(nats.ports.length > 0);
+  for (const port of nats.ports) assert.match(port, /^127\.0\.0\.1:/);
+  assert.ok(nats.ports.includes(`127.0.0.1:${clientPort}:${clientPort}`));
+  assert.ok(nats.healthcheck.test.some((part: string) => part.includes(`:${monitorPort}/healthz`)), 'the health check asks the monitoring port');
+
+  const sluice = compose.services.sluice;
+  const config = resolveServerConfig({ env: sluice.environment });
+  assert.deepEqual(natsServers(config.nats), [{ host: 'nats', port: clientPort }]);
+  await assertBindingModels(config);
+  // Its first connection must succeed: the server starts once NATS is healthy.
+  assert.equal(sluice.depends_on.nats.condition, 'service_healthy');
+});
+
+test('Kubernetes runs NATS with JetStream in a StatefulSet, and the Sluice Deployment consumes a binding from its ConfigMap', async (t) => {
+  const nats = await manifests('deploy/kubernetes/nats.yaml');
+  const statefulSet = nats.get('StatefulSet');
+  const natsService = nats.get('Service');
+  const pod = statefulSet.spec.template.spec;
+  const natsContainer = pod.containers[0];
+  const natsArgs: string[] = natsContainer.args;
+  assert.ok(natsArgs.includes('-js') || natsArgs.includes('--jetstream'), 'JetStream is on');
+  // The store is on the claim of each replica.
+  const store = argOf(natsArgs, '-sd') ?? argOf(natsArgs, '--store_dir');
+  const storeMount = natsContainer.volumeMounts.find((m: Doc) => m.mountPath === store);
+  assert.ok(storeMount, `the store ${store} is mounted`);
+  assert.ok(statefulSet.spec.volumeClaimTemplates.some((c: Doc) => c.metadata.name === storeMount.name), 'from a volume claim template');
+  const natsPorts = new Map<string, number>(natsContainer.ports.map((p: Doc) => [p.name, p.containerPort]));
+  assert.equal(natsPorts.get('client'), Number(argOf(natsArgs, '-p') ?? NATS_DEFAULT_PORT));
+  const monitorPort = Number(argOf(natsArgs, '-m'));
+  assert.equal(natsPorts.get('monitor'), monitorPort);
+  for (const probe of [natsContainer.readinessProbe, natsContainer.livenessProbe]) {
+    assert.equal(probe.httpGet.path, '/healthz?js-enabled-only=true');
+    assert.equal(natsPorts.get(probe.httpGet.port) ?? probe.httpGet.port, monitorPort);
+  }
+  assert.equal(statefulSet.spec.serviceName, natsService.metadata.name);
+  assert.deepEqual(natsService.spec.selector, statefulSet.spec.selector.matchLabels);
+  assert.deepEqual(statefulSet.spec.template.metadata.labels, statefulSet.spec.selector.matchLabels);
+  for (const port of natsService.spec.ports) assert.ok(natsPorts.has(port.targetPort), `service port ${port.name} targets a container port`);
+
+  const sluice = await manifests('deploy/kubernetes/sluice.yaml');
+  const deployment = sluice.get('Deployment');
+  const container = deployment.spec.template.spec.containers[0];
+  const { flags, configFile } = serveArguments(container.args);
+  // --config names a key of the ConfigMap, mounted where the flag says.
+  const mount = container.volumeMounts.find((m: Doc) => configFile?.startsWith(`${m.mountPath}/`));
+  assert.ok(mount, `--config ${configFile} is in a mounted volume`);
+  const volume = deployment.spec.template.spec.volumes.find((v: Doc) => v.name === mount.name);
+  const configMap = sluice.get('ConfigMap');
+  assert.equal(volume.configMap.name, configMap.metadata.name);
+  const key = configFile!.slice(mount.mountPath.length + 1);
+  assert.ok(key in configMap.data, `the ConfigMap holds ${key}`);
+
+  // The server's whole effective configuration: flags, environment and the file, by the real parsers.
+  const env = new Map<string, Doc>(container.env.map((e: Doc) => [e.name, e]));
+  const envValues = Object.fromEntries([...env].map(([name, e]) => [name, e.value ?? `secret:${e.valueFrom.secretKeyRef.name}`]));
+  const file = await readConfigFile(await tempFile(t, key, configMap.data[key]));
+  const config = resolveServerConfig({ flags, env: envValues, file });
+  await assertBindingModels(config);
+  const clientPort = natsService.spec.ports.find((p: Doc) => p.targetPort === 'client').port;
+  for (const server of natsServers(config.nats)) {
+    assert.ok(server.host === natsService.metadata.name || server.host.startsWith(`${natsService.metadata.name}.`), `${server.host} is the NATS Service`);
+    assert.equal(server.port, clientPort);
+  }
+  // Sluice authenticates with the token NATS requires, from the same Secret.
+  const natsToken = new Map<string, Doc>(natsContainer.env.map((e: Doc) => [e.name, e]));
+  assert.equal(argOf(natsArgs, '--auth'), '$(NATS_TOKEN)');
+  assert.deepEqual(env.get('SLUICE_NATS_TOKEN').valueFrom.secretKeyRef, natsToken.get('NATS_TOKEN').valueFrom.secretKeyRef);
 });
