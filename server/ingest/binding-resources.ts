@@ -69,8 +69,8 @@ async function ensureConsumer(jsm: JetStreamManager, binding: BindingConfig): Pr
   }
 }
 
-/** Makes sure a stream captures `subjects`; a stream for them is made with `create`. */
-async function ensureCaptured(jsm: JetStreamManager, binding: BindingConfig, subjects: readonly string[]): Promise<void> {
+/** The subjects of `subjects` that no stream captures. */
+async function uncapturedOf(jsm: JetStreamManager, subjects: readonly string[]): Promise<string[]> {
   const uncaptured: string[] = [];
   for (const subject of subjects) {
     try {
@@ -79,14 +79,35 @@ async function ensureCaptured(jsm: JetStreamManager, binding: BindingConfig, sub
       uncaptured.push(subject);
     }
   }
-  if (uncaptured.length === 0) return;
-  if (!binding.create) throw missing(binding, `a stream capturing ${uncaptured.join(' and ')}`);
-  try {
-    const info = await jsm.streams.info(binding.resultsStream);
-    await jsm.streams.update(binding.resultsStream, { ...info.config, subjects: [...(info.config.subjects ?? []), ...uncaptured] });
-  } catch (err: unknown) {
-    if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
-    await jsm.streams.add({ name: binding.resultsStream, subjects: uncaptured, storage: StorageType.File, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+  return uncaptured;
+}
+
+/**
+ * Makes sure a stream captures `subjects`; a stream for them is made with `create`. Replicas
+ * starting together may race here: each step rereads what is there, and a step another replica
+ * made first is checked again rather than failed.
+ */
+async function ensureCaptured(jsm: JetStreamManager, binding: BindingConfig, subjects: readonly string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const uncaptured = await uncapturedOf(jsm, subjects);
+    if (uncaptured.length === 0) return;
+    if (!binding.create) throw missing(binding, `a stream capturing ${uncaptured.join(' and ')}`);
+    try {
+      const info = await jsm.streams.info(binding.resultsStream).catch((err: unknown) => {
+        if (isApiError(err, JetStreamApiCodes.StreamNotFound)) return undefined;
+        throw err;
+      });
+      if (info === undefined) {
+        await jsm.streams.add({ name: binding.resultsStream, subjects: uncaptured, storage: StorageType.File, duplicate_window: nanos(DUPLICATE_WINDOW_MS) });
+      } else {
+        const have = info.config.subjects ?? [];
+        await jsm.streams.update(binding.resultsStream, { ...info.config, subjects: [...have, ...uncaptured.filter((s) => !have.includes(s))] });
+      }
+      return;
+    } catch (err: unknown) {
+      // Another replica changed the stream meanwhile: look again, a few times.
+      if (attempt >= 4) throw err;
+    }
   }
 }
 

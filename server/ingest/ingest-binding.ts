@@ -150,12 +150,10 @@ export class IngestBinding {
       await this.#room();
       if (this.#stopping) break;
       const messages = this.config.maxInFlight - this.#taken.size;
-      const bytes = this.#deps.maxBytes - this.#heldBytes;
       try {
-        // With nothing held, any one message may come whatever its size, as with the byte budget.
-        const batch = await this.#deps.consumer.fetch(
-          this.#taken.size === 0 ? { max_messages: messages, expires: FETCH_EXPIRES_MS } : { max_messages: messages, max_bytes: bytes, expires: FETCH_EXPIRES_MS },
-        );
+        // Counted in messages only (the client takes a count or a size, not both): the byte bound
+        // is the window's, checked before each fetch, so it is passed by at most one fetch.
+        const batch = await this.#deps.consumer.fetch({ max_messages: messages, expires: FETCH_EXPIRES_MS });
         this.#batch = batch;
         if (this.#stopping) batch.stop();
         for await (const msg of batch) this.#take(msg);

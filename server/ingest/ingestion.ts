@@ -12,10 +12,14 @@ import type { Registry } from 'prom-client';
 import type { ServerConfig } from '../config/server-config.js';
 import type { AnswerItemDeps } from '../grpc/answer-item.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
+import { withTimeout } from '../with-timeout.js';
 import { ensureBindingResources } from './binding-resources.js';
 import { IngestBinding } from './ingest-binding.js';
 import { IngestMetrics } from './ingest-metrics.js';
 import { connectNats } from './nats-connection.js';
+
+/** How long a closing server waits for its last acks and results to reach NATS. */
+const CONNECTION_DRAIN_MS = 5000;
 
 /** What the bindings need from the server. */
 export interface IngestionDeps {
@@ -115,13 +119,17 @@ export class Ingestion {
     this.#draining = this.#stop(() => Promise.all(this.#bindings.map((b) => b.destroy())));
   }
 
-  /** Drains (unless abandoned), then closes the connection once its last acks are out. Idempotent. */
+  /**
+   * Drains (unless abandoned), then closes the connection once its last acks are out, or after
+   * a few seconds when NATS cannot be reached (the connection would otherwise go on reconnecting).
+   * Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.drain();
-      await this.#connection.drain().catch((err: unknown) => {
-        this.#logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'NATS connection not drained');
-      });
+      const flushed = this.#connected && (await withTimeout(this.#connection.drain(), CONNECTION_DRAIN_MS).catch(() => false));
+      if (!flushed) this.#logger.warn('NATS connection closed before its last messages were flushed');
+      if (!this.#connection.isClosed()) await this.#connection.close();
     })();
     return this.#closing;
   }

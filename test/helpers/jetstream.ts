@@ -63,3 +63,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** The value of one `sluice_ingest_messages_total` series on a server's `/metrics` (0 when absent). */
+export async function ingestCount(metricsPort: number | undefined, binding: string, event: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort ?? 0}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`sluice_ingest_messages_total{binding="${binding}",event="${event}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
