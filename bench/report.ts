@@ -11,6 +11,7 @@ import { LIVE_OVERLOAD, LIVE_WINDOW } from './sluice-scenarios.js';
 import type { LoadResult } from './sluice-load.js';
 import { type Cell, bytes, markdownTable, num, ratio } from './markdown-table.js';
 import { costSections } from './cost-report.js';
+import { natsSection } from './nats-report.js';
 import type { OverheadResult } from './overhead-ratio.js';
 
 const latencyCells = (l: LatencySummary): Cell[] => [num(l.p50Ms), num(l.p90Ms), num(l.p99Ms)];
@@ -157,6 +158,7 @@ export function formatReport(results: BenchResults): string {
     sections.push(scenarioTable(results.models), liveTable(results.models, results.ratios), ratioTable(results.ratios, results.overhead));
   }
   sections.push(...costSections(results.overhead, results));
+  if (results.nats !== undefined) sections.push(natsSection(results.nats));
   if (results.targets.length > 0) sections.push(targetTable(results.targets));
   if (results.ocr !== undefined) sections.push(ocrLine(results.ocr));
   if (results.profiles.length > 0) sections.push(`CPU profiles of the scenarios behind missed targets (self time, % of busy time):\n\n${profileText(results.profiles)}`);

@@ -6,6 +6,7 @@ import type { ModelLabel } from './bench-models.js';
 import type { ThreadProfile } from './cpu-profile.js';
 import type { EchoResult } from './echo-service.js';
 import type { LiveResult } from './live-load.js';
+import type { NatsResult } from './nats-scenario.js';
 import type { RawOnnxResult } from './raw-onnx.js';
 import type { LoadResult } from './sluice-load.js';
 import type { CostResults } from './cost-scenarios.js';
@@ -108,4 +109,6 @@ export interface BenchResults extends CostResults {
   readonly profiles: readonly ProfileResult[];
   /** The OCR pipeline on rendered frames of moving text; absent when `--models` left it out. */
   readonly ocr?: OcrResult | undefined;
+  /** JetStream ingestion against a `Predict` stream; absent when not selected. */
+  readonly nats?: NatsResult | undefined;
 }

@@ -6,8 +6,9 @@
  *
  * Flags: `--quick` (budgets cut to a third, for trying changes), `--profile missed|all|none`
  * (which targets' scenarios to profile; default missed), `--models tiny,cls,det` (a subset;
- * targets need their models), `--only models,overhead,ocr,jpeg,live-jpeg,streams,memory,kserve` (the
- * scenarios to run; see `scenario-selection.ts`).
+ * targets need their models), `--only models,overhead,ocr,jpeg,live-jpeg,streams,memory,kserve,nats`
+ * (the scenarios to run; see `scenario-selection.ts`). `nats` needs `nats-server`; its message count
+ * is `SLUICE_BENCH_NATS_MESSAGES` (see `nats-scenario.ts`).
  */
 import { measureOcrPipeline } from './ocr-scenario.js';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +27,9 @@ import { type Servers, startServers } from './bench-servers.js';
 import { runCostScenarios } from './cost-scenarios.js';
 import { evaluateCostTargets } from './cost-targets.js';
 import { type OverheadResult, SERVER_LAYOUT, measureOverhead, measureServerLayoutRaw, overheadOf, rawBatchFor, serverLayoutRaw } from './overhead-ratio.js';
+import { natsServerBinary } from './nats-broker.js';
+import { measureNats } from './nats-scenario.js';
+import { evaluateNatsTargets } from './nats-targets.js';
 import { formatReport } from './report.js';
 import type { BenchResults, Environment, ModelResults, ProfileResult, ProfileScenario, TargetResult } from './results.js';
 import { selectScenarios } from './scenario-selection.js';
@@ -134,6 +138,10 @@ async function main(): Promise<void> {
   if (!['missed', 'all', 'none'].includes(profile)) throw new Error(`--profile takes missed, all or none, not ${profile}`);
   const wanted = values.models?.split(',');
   const selected = selectScenarios(values.only, wanted);
+  // Checked before anything runs, not after minutes of other scenarios.
+  if (selected.has('nats') && natsServerBinary() === undefined) {
+    throw new Error('the nats scenario needs nats-server (apt-get install nats-server, or NATS_SERVER=/path/to/it); leave it out with --only');
+  }
   const scale = values.quick ? 1 / 3 : 1;
   const models = BENCH_MODELS.filter((m) => wanted === undefined || wanted.includes(m.label)).map((m) => (values.quick ? scaleBudgets(m, scale) : m));
   const withModels = selected.has('models') || selected.has('overhead');
@@ -164,8 +172,9 @@ async function main(): Promise<void> {
   if (selected.has('ocr')) log('ocr: the pipeline on rendered 640x360 frames of moving text');
   const ocr = selected.has('ocr') ? await measureOcrPipeline(ocrBudget) : undefined;
   const cost = await runCostScenarios(selected, scale, log);
+  const nats = selected.has('nats') ? await measureNats(scale, log) : undefined;
   const ratios = modelResults.map(computeRatios);
-  const targets = [...evaluateTargets(modelResults, ratios), ...evaluateCostTargets(overhead, cost)];
+  const targets = [...evaluateTargets(modelResults, ratios), ...evaluateCostTargets(overhead, cost), ...(nats === undefined ? [] : evaluateNatsTargets(nats))];
   const toProfile = profile === 'all' ? targets : profile === 'missed' ? targets.filter((t) => !t.met) : [];
   const profiles = await profileTargets(models, modelResults, toProfile, stamp);
 
@@ -190,6 +199,7 @@ async function main(): Promise<void> {
     targets,
     profiles,
     ocr,
+    nats,
     ...cost,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });

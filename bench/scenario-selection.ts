@@ -4,7 +4,7 @@
  */
 
 /** Every scenario `--only` knows. */
-export const SCENARIOS = ['models', 'overhead', 'ocr', 'jpeg', 'live-jpeg', 'streams', 'memory', 'kserve'] as const;
+export const SCENARIOS = ['models', 'overhead', 'ocr', 'jpeg', 'live-jpeg', 'streams', 'memory', 'kserve', 'nats'] as const;
 
 /** One scenario's name. */
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -19,6 +19,7 @@ export const SCENARIO_HELP: Readonly<Record<ScenarioName, string>> = {
   streams: '1, 10, 100 and 1000 streams of tiny-cnn at the same total load, RSS per idle stream',
   memory: '8 streams of 48 MiB raw frames against --max-inflight-bytes',
   kserve: 'ModelStreamInfer and ModelInfer against Predict and PredictOne, tiny model and classifier, same tensors',
+  nats: 'tiny-cnn JPEGs through a NATS JetStream binding (1 and 2 replicas) against a Predict stream; needs nats-server',
 };
 
 function isScenario(name: string): name is ScenarioName {
