@@ -101,6 +101,17 @@ function choice<T extends string>(raw: Record<string, unknown>, key: Field, wher
   return value as T;
 }
 
+/** Whether the subject filter `filter` (`*` one token, a final `>` one or more) matches the literal `subject`. */
+function filterMatches(filter: string, subject: string): boolean {
+  const want = filter.split('.');
+  const have = subject.split('.');
+  for (const [i, token] of want.entries()) {
+    if (token === '>') return have.length > i;
+    if (i >= have.length || (token !== '*' && token !== have[i])) return false;
+  }
+  return want.length === have.length;
+}
+
 /** Checks one binding given as a mapping; `where` names its source in error messages. */
 export function parseBinding(raw: Record<string, unknown>, where: string): BindingConfig {
   for (const key of Object.keys(raw)) {
@@ -131,6 +142,12 @@ export function parseBinding(raw: Record<string, unknown>, where: string): Bindi
     objectStore: str(raw, 'objectStore', at, JS_NAME, 'sluice-frames'),
   };
   if (config.results === config.deadLetter) fail(at, 'deadLetter must differ from results');
+  // Published under the filter, results would land in the input stream and come back as inputs.
+  for (const key of ['results', 'deadLetter'] as const) {
+    if (config[key] !== '' && filterMatches(config.subject, config[key])) {
+      fail(at, `${key} ${JSON.stringify(config[key])} is under the subject ${JSON.stringify(config.subject)} the binding reads its inputs from`);
+    }
+  }
   return Object.freeze(config);
 }
 

@@ -223,10 +223,10 @@ export class IngestBinding {
     const { js, metrics } = this.#deps;
     const result = resultMessage(response, input.id, msg, this.config);
     try {
-      await js.publish(this.config.results, result.data, { msgID: input.id, headers: result.headers });
+      await js.publish(this.config.results, result.data, { msgID: input.resultId, headers: result.headers });
       if (action === 'term' && this.config.deadLetter !== '') {
         // Its own id: the dead-letter subject may share the results stream, whose de-duplication would drop it.
-        await js.publish(this.config.deadLetter, result.data, { msgID: `${input.id}:dead-letter`, headers: result.headers });
+        await js.publish(this.config.deadLetter, result.data, { msgID: `${input.resultId}:dead-letter`, headers: result.headers });
       }
     } catch (err: unknown) {
       this.#logger.warn({ err: err instanceof Error ? err.message : String(err), id: input.id }, 'result not published; the input will be delivered again');

@@ -17,6 +17,13 @@ import { INGEST_HEADERS, inputKindOf } from './ingest-headers.js';
 export interface IngestInput {
   /** The input's id: `Sluice-Id`, else `Nats-Msg-Id`, else `<stream>:<sequence>`. */
   readonly id: string;
+  /**
+   * The `Nats-Msg-Id` of its result: the input message's own `Nats-Msg-Id`, else
+   * `<stream>:<sequence>`. Both stay the same when the message is delivered again (so the
+   * results stream drops a second result) and differ between messages, even when producers
+   * reuse their ids (a camera's frame numbers start again with each run).
+   */
+  readonly resultId: string;
   readonly received: ReceivedPredict;
   /** The object holding the body, to delete once the input is settled. */
   readonly object: string | undefined;
@@ -43,6 +50,11 @@ export function inputIdOf(msg: JsMsg): string {
   return header(msg, INGEST_HEADERS.id) || header(msg, INGEST_HEADERS.msgId) || `${msg.info.stream}:${msg.seq}`;
 }
 
+/** The de-duplication id of the input's result. */
+export function resultIdOf(msg: JsMsg): string {
+  return header(msg, INGEST_HEADERS.msgId) || `${msg.info.stream}:${msg.seq}`;
+}
+
 /** Fetches the body named by `Sluice-Object`, refusing one larger than `maxBytes`. */
 async function objectBody(name: string, sources: InputSources): Promise<Uint8Array> {
   const store = await sources.objects();
@@ -57,6 +69,7 @@ async function objectBody(name: string, sources: InputSources): Promise<Uint8Arr
 /** Reads `msg` for `binding`. Rejects only when the object store cannot be reached (a transient failure). */
 export async function readInput(msg: JsMsg, binding: BindingConfig, sources: InputSources): Promise<IngestInput> {
   const id = inputIdOf(msg);
+  const resultId = resultIdOf(msg);
   const model = header(msg, INGEST_HEADERS.model) || binding.model;
   const object = header(msg, INGEST_HEADERS.object) || undefined;
   let body = msg.data;
@@ -64,7 +77,7 @@ export async function readInput(msg: JsMsg, binding: BindingConfig, sources: Inp
     try {
       body = await objectBody(object, sources);
     } catch (err: unknown) {
-      if (err instanceof SluiceError) return { id, object, received: refused(err, model, 0) };
+      if (err instanceof SluiceError) return { id, resultId, object, received: refused(err, model, 0) };
       throw err;
     }
   }
@@ -72,15 +85,15 @@ export async function readInput(msg: JsMsg, binding: BindingConfig, sources: Inp
   const kind = contentType === '' ? binding.input : inputKindOf(contentType);
   if (kind === undefined) {
     const error = new SluiceError('INVALID_INPUT', `Content-Type ${JSON.stringify(contentType)} is neither an image/* type nor a protobuf sluice.v1.PredictRequest`);
-    return { id, object, received: refused(error, model, body.byteLength) };
+    return { id, resultId, object, received: refused(error, model, body.byteLength) };
   }
-  if (body.byteLength === 0) return { id, object, received: refused(new SluiceError('INVALID_INPUT', 'the message has no body'), model, 0) };
+  if (body.byteLength === 0) return { id, resultId, object, received: refused(new SluiceError('INVALID_INPUT', 'the message has no body'), model, 0) };
   if (kind === 'predict-request') {
     const received = decodePredictRequest(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     const request = received.request;
-    if (request === undefined) return { id, object, received };
+    if (request === undefined) return { id, resultId, object, received };
     // The message's headers and the binding fill in what the request leaves out.
-    return { id, object, received: { ...received, request: { ...request, id: request.id || id, model: request.model || model } } };
+    return { id, resultId, object, received: { ...received, request: { ...request, id: request.id || id, model: request.model || model } } };
   }
   const request: PredictRequest = {
     id,
@@ -90,5 +103,5 @@ export async function readInput(msg: JsMsg, binding: BindingConfig, sources: Inp
     returnTensors: false,
     streamOptions: undefined,
   };
-  return { id, object, received: { request, error: undefined, bytes: body.byteLength, owned: undefined } };
+  return { id, resultId, object, received: { request, error: undefined, bytes: body.byteLength, owned: undefined } };
 }

@@ -1,7 +1,8 @@
 /**
  * Writes an input's result as a NATS message: the `PredictResponse` as JSON or protobuf, with
- * headers that tie it to its input. Its `Nats-Msg-Id` is the input's id, so that a result
- * published again after a redelivery is dropped by the results stream.
+ * headers that tie it to its input. Published with the input message's own `Nats-Msg-Id` (or its
+ * stream and sequence), so that a result published again after a redelivery is dropped by the
+ * results stream.
  */
 import { status } from '@grpc/grpc-js';
 import type { JsMsg } from '@nats-io/jetstream';

@@ -22,7 +22,7 @@ export function registerServeCommand(program: Command): void {
     command.addOption(option);
   }
   command.addOption(
-    new Option('--bind <spec>', 'consume a NATS JetStream binding, e.g. name=frames,stream=FRAMES,subject=frames.>,model=tiny-cnn,results=results.frames[,create] (repeatable) [env SLUICE_BINDINGS, ;-separated]')
+    new Option('--bind <spec>', 'consume a NATS JetStream binding, e.g. "name=frames,stream=FRAMES,subject=frames.>,model=tiny-cnn,results=results.frames[,create]", quoted (repeatable) [env SLUICE_BINDINGS, ;-separated]')
       .argParser((spec: string, specs: string[] | undefined) => [...(specs ?? []), spec]),
   );
   command.addOption(new Option('-c, --config <file>', 'YAML or JSON file of options (below flags and SLUICE_* variables)').env('SLUICE_CONFIG'));

@@ -55,19 +55,24 @@ export async function readResults(run: ResultsRun): Promise<void> {
       filter_subjects: run.subject,
       deliver_policy: run.fromNew ? DeliverPolicy.New : DeliverPolicy.All,
     });
-    if (!follow && (await consumer.info()).num_pending === 0) return;
-    const messages = await consumer.consume();
-    const stop = (): void => messages.stop();
-    run.signal.addEventListener('abort', stop, { once: true });
     try {
-      for await (const message of messages) {
-        await record(run, message);
-        if (run.limit !== undefined && stats.sent >= run.limit) break;
-        if (!follow && (message.seq >= lastSequence || message.info.pending === 0)) break;
+      if (!follow && (await consumer.info()).num_pending === 0) return;
+      const messages = await consumer.consume();
+      const stop = (): void => messages.stop();
+      run.signal.addEventListener('abort', stop, { once: true });
+      try {
+        for await (const message of messages) {
+          await record(run, message);
+          if (run.limit !== undefined && stats.sent >= run.limit) break;
+          if (!follow && (message.seq >= lastSequence || message.info.pending === 0)) break;
+        }
+      } finally {
+        run.signal.removeEventListener('abort', stop);
+        await messages.close();
       }
     } finally {
-      run.signal.removeEventListener('abort', stop);
-      await messages.close();
+      // An ordered consumer outlives its reader by 5 minutes otherwise: one left behind per run.
+      await consumer.delete().catch(() => undefined);
     }
     run.signal.throwIfAborted();
   } finally {
