@@ -3,7 +3,7 @@
  * and tiny-cnn, tensors for `add` as raw_data and float_data, stream options) are mutated at the
  * wire level and sent as raw bytes, on several streams and unary calls at once, for a bounded time.
  *
- * SLUICE_FUZZ_SECONDS sets the time (default 10); SLUICE_FUZZ_SEED replays a run (the seed is
+ * SLUICE_FUZZ_SECONDS sets the time (default 5); SLUICE_FUZZ_SEED replays a run (the seed is
  * printed as a diagnostic and in every failure). Each loop draws from its own generator derived
  * from the seed, so a loop's Nth round sends the same bytes on every run with that seed; a failure
  * also writes every input it involves, in full, to a JSON file in the temporary directory.
@@ -35,7 +35,7 @@ function envInteger(name: string, fallback: number, min: number, max: number): n
   return value;
 }
 
-const FUZZ_SECONDS = envInteger('SLUICE_FUZZ_SECONDS', 10, 1, 86_400);
+const FUZZ_SECONDS = envInteger('SLUICE_FUZZ_SECONDS', 5, 1, 86_400);
 const SEED = envInteger('SLUICE_FUZZ_SEED', randomInt(2 ** 32), 0, 2 ** 32 - 1);
 const STREAM_LOOPS = 4;
 const UNARY_LOOPS = 2;
