@@ -132,3 +132,25 @@ test('large frames come through the object store; requests as protobuf; results 
   assert.ok((event?.jpeg.byteLength ?? 0) > 0, 'watchers get the display image');
   assert.equal(server.inflightBytes, 0);
 });
+
+test('inputs held longer than the ack wait are kept with working() and never delivered twice', async (t) => {
+  const nats = await startNatsServer(t);
+  // One worker on the text detector at 960x960 (a few hundred ms a run): the last of 12 inputs
+  // is held for seconds, several times the 1 s ack wait.
+  const { server } = await startTestServer(t, { nats: nats.url, workers: 1, metricsPort: 0, bindings: [`${BASE},model=ppocr-det,maxInFlight=12,ackWaitMs=1000`] });
+  const { js, jsm } = await connectJetStream(t, nats.url);
+  const png = await solidPng(960, 960, [240, 240, 240]);
+  const started = Date.now();
+  for (let i = 0; i < 12; i++) await publishInput(js, 'in.a', `slow${i}`, png);
+  await waitFor(async () => (await jsm.streams.info('IN_RESULTS')).state.messages >= 12, 60_000, '12 results');
+  const heldMs = Date.now() - started;
+  t.diagnostic(`12 inputs answered in ${heldMs} ms against an ack wait of 1000 ms`);
+  assert.ok(heldMs > 2000, `the inputs were held well past the ack wait (${heldMs} ms)`);
+  const consumer = await jsm.consumers.info('IN', 'sluice-frames');
+  assert.equal(consumer.num_ack_pending, 0);
+  assert.equal(consumer.num_redelivered, 0);
+  assert.equal(await ingestCount(server.metricsPort, 'frames', 'redelivered'), 0);
+  const results = await readResults(js, jsm, 'IN_RESULTS', 'out.frames');
+  assert.equal(results.length, 12);
+  assert.ok(results.every((r) => r.headers['Sluice-Status'] === 'OK' && r.headers['Sluice-Deliveries'] === '1'));
+});
