@@ -82,7 +82,8 @@ function str(raw: Record<string, unknown>, key: Field, where: string, pattern: R
 function int(raw: Record<string, unknown>, key: Field, where: string, min: number, max: number, fallback: number): number {
   const value = raw[key];
   if (value === undefined || value === '') return fallback;
-  const n = Number(value);
+  // Numbers, or text that spells one: YAML's true or null is not a count.
+  const n = typeof value === 'number' || (typeof value === 'string' && value.trim() !== '') ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) return fail(where, `${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
 }

@@ -130,6 +130,10 @@ test('unknown settings, bad names, subjects and values are refused', () => {
   // A file's mapping: values that are neither text nor numbers.
   assert.throws(() => parseBinding({ name: 'f', stream: ['IN'], subject: 's', results: 'r' }, 'f.yaml: bindings[0]'), isConfigError(/stream must be a string/));
   assert.throws(() => parseBinding({ name: 'f', stream: 'S', subject: 's', results: 'r', oops: 1 }, 'f.yaml: bindings[0]'), isConfigError(/^f\.yaml: bindings\[0\]: oops is not a binding setting/));
+  // YAML's true and null are not counts (Number() would read them as 1 and 0).
+  assert.throws(() => parseBinding({ name: 'f', stream: 'S', subject: 's', results: 'r', maxInFlight: true }, 'f.yaml: bindings[0]'), isConfigError(/maxInFlight must be an integer/));
+  assert.throws(() => parseBinding({ name: 'f', stream: 'S', subject: 's', results: 'r', nakDelayMs: null }, 'f.yaml: bindings[0]'), isConfigError(/nakDelayMs must be an integer/));
+  assert.equal(parseBinding({ name: 'f', stream: 'S', subject: 's', results: 'r', maxInFlight: 9 }, 'f.yaml: bindings[0]').maxInFlight, 9);
 });
 
 test('results published where the binding reads its inputs are refused: they would be consumed as inputs', () => {
