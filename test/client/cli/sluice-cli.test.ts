@@ -19,7 +19,7 @@ interface Result {
 
 async function sluice(args: readonly string[]): Promise<Result> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO_ROOT });
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { cwd: REPO_ROOT });
     return { code: 0, stdout, stderr };
   } catch (err: unknown) {
     const e = err as { code: number; stdout: string; stderr: string };

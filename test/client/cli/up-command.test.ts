@@ -21,7 +21,7 @@ interface RunningUp {
 
 /** Runs `sluice ...args` (an `up` command line) until it prints the viewer's URL. */
 async function startUp(t: TestContext, args: readonly string[]): Promise<RunningUp> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
