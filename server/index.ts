@@ -19,3 +19,7 @@ export { isLoopbackAddress, isLoopbackPeer } from './auth/is-loopback.js';
 export type { Principal } from './auth/principal.js';
 export { ROLES, type Requirement, type Role } from './auth/roles.js';
 export { MIN_TOKEN_LENGTH, TokenTable } from './auth/token-table.js';
+export { type BindingConfig, checkBindings, parseBinding, parseBindingSpec } from './ingest/binding-config.js';
+export { INGEST_CONTENT_TYPES, INGEST_HEADERS, type IngestInputKind, type ResultFormat, inputKindOf } from './ingest/ingest-headers.js';
+export { INGEST_METRIC_NAMES } from './ingest/ingest-metrics.js';
+export { bindingHealthName } from './ingest/ingestion.js';
