@@ -7,6 +7,7 @@
  */
 import { SluiceError } from '../errors.js';
 import type { IngestInputKind, ResultFormat } from './ingest-headers.js';
+import { JETSTREAM_NAME, LITERAL_SUBJECT, SUBJECT_FILTER } from './nats-names.js';
 
 /** One binding, validated. */
 export interface BindingConfig {
@@ -51,12 +52,6 @@ export interface BindingConfig {
 type Field = keyof BindingConfig;
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-/** JetStream names: no spaces, dots, wildcards or path separators. */
-const JS_NAME = /^[^\s.*>/\\]{1,255}$/;
-/** A subject or a subject filter: dot-separated tokens, `*` and a final `>` allowed. */
-const SUBJECT = /^(?:[^\s.*>]+|\*)(?:\.(?:[^\s.*>]+|\*))*(?:\.>)?$|^>$/;
-/** A subject to publish to: no wildcards. */
-const LITERAL_SUBJECT = /^[^\s.*>]+(?:\.[^\s.*>]+)*$/;
 
 const FIELDS: readonly Field[] = [
   'name', 'stream', 'subject', 'consumer', 'model', 'input', 'results', 'resultsStream', 'deadLetter', 'format',
@@ -120,17 +115,17 @@ export function parseBinding(raw: Record<string, unknown>, where: string): Bindi
   }
   const name = str(raw, 'name', where, NAME);
   const at = `${where} (binding ${name})`;
-  const stream = str(raw, 'stream', at, JS_NAME);
+  const stream = str(raw, 'stream', at, JETSTREAM_NAME);
   const ackWaitMs = int(raw, 'ackWaitMs', at, 1000, 3_600_000, 30_000);
   const config: BindingConfig = {
     name,
     stream,
-    subject: str(raw, 'subject', at, SUBJECT),
-    consumer: str(raw, 'consumer', at, JS_NAME, `sluice-${name}`),
+    subject: str(raw, 'subject', at, SUBJECT_FILTER),
+    consumer: str(raw, 'consumer', at, JETSTREAM_NAME, `sluice-${name}`),
     model: str(raw, 'model', at, undefined, ''),
     input: choice(raw, 'input', at, ['image', 'predict-request'] as const, 'image'),
     results: str(raw, 'results', at, LITERAL_SUBJECT),
-    resultsStream: str(raw, 'resultsStream', at, JS_NAME, `${stream}_RESULTS`),
+    resultsStream: str(raw, 'resultsStream', at, JETSTREAM_NAME, `${stream}_RESULTS`),
     deadLetter: str(raw, 'deadLetter', at, LITERAL_SUBJECT, ''),
     format: choice(raw, 'format', at, ['json', 'protobuf'] as const, 'json'),
     create: bool(raw, 'create', at),
@@ -140,7 +135,7 @@ export function parseBinding(raw: Record<string, unknown>, where: string): Bindi
     maxDeliver: int(raw, 'maxDeliver', at, 1, 1000, 5),
     nakDelayMs: int(raw, 'nakDelayMs', at, 0, 3_600_000, 1000),
     timeoutMs: int(raw, 'timeoutMs', at, 100, 86_400_000, 60_000),
-    objectStore: str(raw, 'objectStore', at, JS_NAME, 'sluice-frames'),
+    objectStore: str(raw, 'objectStore', at, JETSTREAM_NAME, 'sluice-frames'),
   };
   if (config.results === config.deadLetter) fail(at, 'deadLetter must differ from results');
   // Published under the filter, results would land in the input stream and come back as inputs.

@@ -18,6 +18,8 @@ import { publishFrames } from '../nats/publish-frames.js';
 import { PublishStats } from '../nats/publish-stats.js';
 import { formatPublishSummary, publishStatusText, publishSummary } from '../nats/publish-summary.js';
 import { workQueueStream } from '../nats/work-queue-stream.js';
+// The naming rules are light (no NATS client, no server); bindings are checked by the same ones.
+import { JETSTREAM_NAME, LITERAL_SUBJECT } from '../../../server/ingest/nats-names.js';
 
 interface PublishFlags extends NatsFlags {
   subject: string;
@@ -38,9 +40,6 @@ interface PublishFlags extends NatsFlags {
 }
 
 const ENCODINGS = ['jpeg', 'png'] as const;
-/** What JetStream allows in names of streams and buckets. */
-const JS_NAME = /^[^\s.*>/\\]{1,255}$/;
-const LITERAL_SUBJECT = /^[^\s.*>]+(?:\.[^\s.*>]+)*$/;
 
 /** Adds `sluice publish` to the program; `globals` reads the options every command shares. */
 export function registerPublishCommand(program: Command, globals: () => GlobalOptions): void {
@@ -80,8 +79,8 @@ Examples:
     .action(async (spec: string, flags: PublishFlags) => {
       const global = globals();
       if (!LITERAL_SUBJECT.test(flags.subject)) throw new CliError(`--subject must be a subject without wildcards, e.g. frames.cam1, got ${JSON.stringify(flags.subject)}`);
-      if (flags.stream !== undefined && !JS_NAME.test(flags.stream)) throw new CliError(`--stream must be a JetStream name (no spaces, dots or wildcards), got ${JSON.stringify(flags.stream)}`);
-      if (!JS_NAME.test(flags.objectStore)) throw new CliError(`--object-store must be a bucket name (no spaces, dots or wildcards), got ${JSON.stringify(flags.objectStore)}`);
+      if (flags.stream !== undefined && !JETSTREAM_NAME.test(flags.stream)) throw new CliError(`--stream must be a JetStream name (no spaces, dots or wildcards), got ${JSON.stringify(flags.stream)}`);
+      if (!JETSTREAM_NAME.test(flags.objectStore)) throw new CliError(`--object-store must be a bucket name (no spaces, dots or wildcards), got ${JSON.stringify(flags.objectStore)}`);
       if (flags.idPrefix !== undefined && !/^[^\s]{1,200}$/.test(flags.idPrefix)) throw new CliError(`--id-prefix must be 1 to 200 characters without spaces, got ${JSON.stringify(flags.idPrefix)}`);
       const fps: FpsOption | undefined = flags.fps === undefined ? undefined : parseFps('--fps', flags.fps);
       const resize = flags.resize === undefined ? undefined : parseSize('--resize', flags.resize);

@@ -17,6 +17,8 @@ import { type NatsFlags, addNatsOptions, connectNats } from '../nats/nats-connec
 import { readResults } from '../nats/read-results.js';
 import { formatResultsSummary, resultsStatusText, resultsSummaryJson } from '../nats/results-summary.js';
 import { streamOf } from '../nats/work-queue-stream.js';
+// The naming rules are light (no NATS client, no server); bindings are checked by the same ones.
+import { SUBJECT_FILTER } from '../../../server/ingest/nats-names.js';
 
 interface ResultsFlags extends NatsFlags {
   subject: string;
@@ -28,7 +30,6 @@ interface ResultsFlags extends NatsFlags {
   quiet?: boolean;
 }
 
-const SUBJECT = /^(?:[^\s.*>]+|\*)(?:\.(?:[^\s.*>]+|\*))*(?:\.>)?$|^>$/;
 
 /** Adds `sluice results` to the program; `globals` reads the options every command shares. */
 export function registerResultsCommand(program: Command, globals: () => GlobalOptions): void {
@@ -57,7 +58,7 @@ Examples:
     )
     .action(async (flags: ResultsFlags) => {
       const global = globals();
-      if (!SUBJECT.test(flags.subject)) throw new CliError(`--subject must be a subject or a filter such as results.>, got ${JSON.stringify(flags.subject)}`);
+      if (!SUBJECT_FILTER.test(flags.subject)) throw new CliError(`--subject must be a subject or a filter such as results.>, got ${JSON.stringify(flags.subject)}`);
       const limit = flags.limit === undefined ? undefined : parseInteger('--limit', flags.limit, 1);
       if (flags.json === true && flags.output === '-') throw new CliError('--json and --output - both write to stdout: give --output a file');
 
