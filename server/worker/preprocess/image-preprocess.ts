@@ -100,6 +100,7 @@ export async function preprocessImage(
     plan.tensorWidth,
     plan.tensorHeight,
     pre,
+    { x: plan.geometry.padX, y: plan.geometry.padY },
   );
   const dims =
     pre.layout === Layout.LAYOUT_NCHW

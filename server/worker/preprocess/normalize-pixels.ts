@@ -18,13 +18,15 @@ type NormalizeFields = Pick<ResolvedPreprocessing, 'layout' | 'channels' | 'mean
  *   replicates a grey source into three channels.
  * - `luma` are the weights of the three source channels for a one-channel model.
  */
+const NO_OFFSET = Object.freeze({ x: 0, y: 0 });
+
 export type ChannelSource = { readonly pick: readonly number[] } | { readonly luma: readonly [number, number, number] };
 
 /**
  * Writes `(pixel * scale - mean[c]) / std[c]` for every model channel `c` into a new Float32Array
  * of `tensorWidth` x `tensorHeight` in the requested layout, in one pass over `pixels`; channel
- * reordering and grey conversion happen in the same pass. Pixels outside the source (LETTERBOX
- * padding, right and bottom) hold the normalised `padValue`.
+ * reordering and grey conversion happen in the same pass. The pixels go at `offset` (the
+ * LETTERBOX padding before them); tensor cells outside them hold the normalised `padValue`.
  */
 export function normalizePixels(
   pixels: PixelBuffer,
@@ -32,6 +34,7 @@ export function normalizePixels(
   tensorWidth: number,
   tensorHeight: number,
   pre: NormalizeFields,
+  offset: { readonly x: number; readonly y: number } = NO_OFFSET,
 ): Float32Array {
   const channels = pre.channels;
   // (p * scale - mean) / std == p * k + b: one multiply-add per value in the loop.
@@ -51,14 +54,16 @@ export function normalizePixels(
     if (pre.layout === Layout.LAYOUT_NCHW) fillPlanes(out, pad, tensorWidth * tensorHeight);
     else fillInterleaved(out, pad);
   }
+  // Index of the tensor cell that receives the first pixel.
+  const first = offset.y * tensorWidth + offset.x;
   if ('luma' in source) {
-    writeLuma(pixels, source.luma, tensorWidth, k[0], b[0], out);
+    writeLuma(pixels, source.luma, tensorWidth, first, k[0], b[0], out);
   } else if (channels === 1) {
-    write1(pixels, source.pick[0], tensorWidth, k[0], b[0], out);
+    write1(pixels, source.pick[0], tensorWidth, first, k[0], b[0], out);
   } else if (pre.layout === Layout.LAYOUT_NCHW) {
-    writeNchw3(pixels, source.pick, tensorWidth, tensorHeight, k, b, out);
+    writeNchw3(pixels, source.pick, tensorWidth, tensorHeight, first, k, b, out);
   } else {
-    writeNhwc3(pixels, source.pick, tensorWidth, k, b, out);
+    writeNhwc3(pixels, source.pick, tensorWidth, first, k, b, out);
   }
   return out;
 }
@@ -68,6 +73,7 @@ function writeNchw3(
   map: readonly number[],
   tensorWidth: number,
   tensorHeight: number,
+  first: number,
   k: Float64Array,
   b: Float64Array,
   out: Float32Array,
@@ -79,7 +85,7 @@ function writeNchw3(
   const plane = tensorWidth * tensorHeight;
   for (let y = 0; y < height; y++) {
     let s = y * width * channels;
-    let o = y * tensorWidth;
+    let o = first + y * tensorWidth;
     const end = o + width;
     for (; o < end; o++, s += channels) {
       out[o] = data[s + m0] * k0 + b0;
@@ -93,6 +99,7 @@ function writeNhwc3(
   px: PixelBuffer,
   map: readonly number[],
   tensorWidth: number,
+  first: number,
   k: Float64Array,
   b: Float64Array,
   out: Float32Array,
@@ -103,7 +110,7 @@ function writeNhwc3(
   const b0 = b[0], b1 = b[1], b2 = b[2];
   for (let y = 0; y < height; y++) {
     let s = y * width * channels;
-    let o = y * tensorWidth * 3;
+    let o = (first + y * tensorWidth) * 3;
     const end = o + width * 3;
     for (; o < end; o += 3, s += channels) {
       out[o] = data[s + m0] * k0 + b0;
@@ -114,11 +121,11 @@ function writeNhwc3(
 }
 
 /** One model channel: NCHW and NHWC are the same memory layout. */
-function write1(px: PixelBuffer, m0: number, tensorWidth: number, k0: number, b0: number, out: Float32Array): void {
+function write1(px: PixelBuffer, m0: number, tensorWidth: number, first: number, k0: number, b0: number, out: Float32Array): void {
   const { data, width, height, channels } = px;
   for (let y = 0; y < height; y++) {
     let s = y * width * channels + m0;
-    let o = y * tensorWidth;
+    let o = first + y * tensorWidth;
     const end = o + width;
     for (; o < end; o++, s += channels) out[o] = data[s] * k0 + b0;
   }
@@ -129,6 +136,7 @@ function writeLuma(
   px: PixelBuffer,
   weights: readonly [number, number, number],
   tensorWidth: number,
+  first: number,
   k0: number,
   b0: number,
   out: Float32Array,
@@ -138,7 +146,7 @@ function writeLuma(
   const w0 = weights[0] * k0, w1 = weights[1] * k0, w2 = weights[2] * k0;
   for (let y = 0; y < height; y++) {
     let s = y * width * channels;
-    let o = y * tensorWidth;
+    let o = first + y * tensorWidth;
     const end = o + width;
     for (; o < end; o++, s += channels) out[o] = data[s] * w0 + data[s + 1] * w1 + data[s + 2] * w2 + b0;
   }

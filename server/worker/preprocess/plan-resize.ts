@@ -8,11 +8,12 @@ export interface ResizePlan {
   readonly resizedWidth: number;
   readonly resizedHeight: number;
   /**
-   * Size of the model input. Larger than the resized image only for LETTERBOX, where the image
-   * sits at the top-left and the rest is padding.
+   * Size of the model input. Larger than the resized image for LETTERBOX, where the image sits
+   * in the middle with padding around it, and for FIT_HEIGHT, where it sits at the left.
    */
   readonly tensorWidth: number;
   readonly tensorHeight: number;
+  /** Where the resized image sits in the tensor: `padX`, `padY` (LETTERBOX centres it). */
   readonly geometry: ImageGeometry;
 }
 
@@ -23,7 +24,8 @@ type SizeFields = Pick<ResolvedPreprocessing, 'width' | 'height' | 'resizeMode' 
  *
  * - STRETCH: exactly `pre.width` x `pre.height`, each axis scaled on its own.
  * - LETTERBOX: the aspect ratio is kept and the image fits inside `pre.width` x `pre.height`,
- *   scaled up or down; the tensor is always the full box (PP-OCR's recogniser and classifier).
+ *   scaled up or down, centred in the full box with the padding split evenly (an odd pixel goes
+ *   right or below), as YOLO detectors are trained.
  * - FIT_STRIDE: the aspect ratio is kept and the image is only ever scaled down, to fit inside
  *   `pre.width` x `pre.height`; each side is then rounded to the nearest multiple of `stride`, at
  *   least one stride and at most the box (PP-OCR's detector, whose feature pyramid needs
@@ -68,6 +70,7 @@ export function planResize(width: number, height: number, pre: SizeFields): Resi
       break;
     }
   }
+  const letterbox = pre.resizeMode === ResizeMode.RESIZE_MODE_LETTERBOX;
   return {
     resizedWidth,
     resizedHeight,
@@ -78,8 +81,8 @@ export function planResize(width: number, height: number, pre: SizeFields): Resi
       originalHeight: height,
       scaleX: resizedWidth / width,
       scaleY: resizedHeight / height,
-      padX: 0,
-      padY: 0,
+      padX: letterbox ? Math.floor((tensorWidth - resizedWidth) / 2) : 0,
+      padY: letterbox ? Math.floor((tensorHeight - resizedHeight) / 2) : 0,
     },
   };
 }

@@ -134,7 +134,7 @@ test('grey files feed colour models and colour files feed grey models', async ()
   assertAllClose(gray.data, 0.299 * 255, 'red into GRAY');
 });
 
-test('LETTERBOX pads right and bottom with pad_value, and the geometry maps back', async () => {
+test('LETTERBOX centres the image with pad_value above and below, and the geometry maps back', async () => {
   // A 200x100 black image with a white block at x 100..149, y 0..99.
   const block = await sharp({ create: { width: 50, height: 100, channels: 3, background: '#ffffff' } }).png().toBuffer();
   const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#000000' } })
@@ -148,18 +148,22 @@ test('LETTERBOX pads right and bottom with pad_value, and the geometry maps back
   );
   assert.deepEqual(out.dims, [1, 3, 64, 64]);
   const red = nchwPlane(out.data, out.dims, 0);
-  // Resized to 64x32: rows 32.. are padding (255); in the image, white starts at x = 32.
-  assertAllClose(red.subarray(40 * 64, 41 * 64), 255, 'padding row');
-  assert.equal(red[10 * 64 + 20], 0);
-  assert.equal(red[10 * 64 + 40], 255);
+  // Resized to 64x32 at rows 16..47: rows 0..15 and 48..63 are padding (255); in the image,
+  // white starts at x = 32.
+  assert.equal(out.geometry.padY, 16);
+  assertAllClose(red.subarray(2 * 64, 3 * 64), 255, 'padding row above');
+  assertAllClose(red.subarray(60 * 64, 61 * 64), 255, 'padding row below');
+  const row = 16 + 10;
+  assert.equal(red[row * 64 + 20], 0);
+  assert.equal(red[row * 64 + 40], 255);
   let firstWhite = -1;
   for (let x = 0; x < 64; x++) {
-    if ((red[10 * 64 + x] as number) > 127) {
+    if ((red[row * 64 + x] as number) > 127) {
       firstWhite = x;
       break;
     }
   }
-  const back = toOriginal(firstWhite, 10, out.geometry);
+  const back = toOriginal(firstWhite, row, out.geometry);
   assert.ok(Math.abs(back.x - 100) <= 3.2, `white block maps back to x=${back.x}`);
   assert.equal(back.y, 10 * (100 / 32));
 });

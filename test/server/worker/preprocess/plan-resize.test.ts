@@ -13,15 +13,17 @@ test('STRETCH scales each axis to the box', () => {
   assert.equal(p.geometry.scaleY, 224 / 200);
 });
 
-test('LETTERBOX keeps the aspect ratio, scales up or down, and pads to the box', () => {
+test('LETTERBOX keeps the aspect ratio, scales up or down, and centres the image in the box', () => {
   const down = planResize(400, 100, box(ResizeMode.RESIZE_MODE_LETTERBOX, 192, 48));
   assert.deepEqual([down.resizedWidth, down.resizedHeight, down.tensorWidth, down.tensorHeight], [192, 48, 192, 48]);
   const wide = planResize(1000, 100, box(ResizeMode.RESIZE_MODE_LETTERBOX, 192, 48));
   assert.deepEqual([wide.resizedWidth, wide.resizedHeight, wide.tensorWidth, wide.tensorHeight], [192, 19, 192, 48]);
   assert.equal(wide.geometry.scaleY, 19 / 100);
+  // Centred: 29 rows of padding, 14 above and 15 below.
+  assert.deepEqual([wide.geometry.padX, wide.geometry.padY], [0, 14]);
   const up = planResize(50, 24, box(ResizeMode.RESIZE_MODE_LETTERBOX, 192, 48));
   assert.deepEqual([up.resizedWidth, up.resizedHeight], [100, 48]);
-  assert.deepEqual([up.geometry.padX, up.geometry.padY], [0, 0]);
+  assert.deepEqual([up.geometry.padX, up.geometry.padY], [46, 0]);
 });
 
 test('FIT_STRIDE limits the long side, never scales up, and rounds each side to the stride', () => {
