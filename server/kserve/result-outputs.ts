@@ -1,5 +1,5 @@
 /**
- * How a postprocessed model's structured results (classes, detections, text, points) become
+ * How a postprocessed model's structured results (classes, detections, masks, text, points) become
  * output tensors an Open Inference Protocol client can read. The names are stable: clients ask
  * for them in `outputs`, and `ModelMetadata` lists them.
  *
@@ -16,13 +16,23 @@
  * |                                | `text_scores`    | FP32     | [N]    | mean per-character confidence of each line                   |
  * | ctc_decode (a recogniser)      | `text`           | BYTES    | [1]    | the text read, UTF-8                                         |
  * |                                | `text_score`     | FP32     | [1]    | its mean per-character confidence                            |
+ * | detection                      | `boxes`          | FP32     | [N, 4] | x_min, y_min, x_max, y_max of each object, in image pixels   |
+ * |                                | `scores`         | FP32     | [N]    | each object's score                                          |
+ * |                                | `class_ids`      | INT64    | [N]    | each object's class index                                    |
+ * |                                | `labels`         | BYTES    | [N]    | each object's label                                          |
  * | peaks (heatmaps)               | `points`         | FP32     | [N, 2] | x, y of each peak, in image pixels                           |
  * |                                | `point_scores`   | FP32     | [N]    | each peak's score                                            |
  * |                                | `point_channels` | INT64    | [N]    | each peak's heatmap channel                                  |
+ * | segmentation                   | `mask_png`       | BYTES    | [1]    | the class mask: an 8-bit palette PNG of the image's size whose pixel values are class indices |
+ * |                                | `class_ids`      | INT64    | [C]    | the classes present, largest share first                     |
+ * |                                | `class_shares`   | FP32     | [C]    | the fraction of the image's pixels each covers               |
  *
- * Polygons, labels, orientation and the image's size are in `result` only. The model's own output
- * tensors (e.g. tiny-cnn's `probs`) may be asked for by name too; a result name wins over a
- * tensor of the same name.
+ * `class_ids` means top-k classes for classification, one class per object for detection and
+ * the classes present for segmentation: what a name holds depends on the model's kind.
+ * Polygons, labels of regions and peaks, orientation and the image's size are in `result` only
+ * (for segmentation `result` carries the mask too, base64 in `segmentation.maskPng`). The model's
+ * own output tensors (e.g. tiny-cnn's `probs`) may be asked for by name too; a result name wins
+ * over a tensor of the same name.
  */
 import type { ModelMetadataResponse_TensorMetadata as TensorMetadata } from '../../gen/ts/inference/grpc_service.js';
 import { Prediction } from '../../gen/ts/sluice/v1/inference_service.js';
@@ -30,7 +40,7 @@ import type { LoadedModel } from '../repository/load-model.js';
 import { BYTES } from './tensor-datatype.js';
 
 /** What kind of structured results a model answers with. */
-export type ResultKind = 'classification' | 'textDetection' | 'ocr' | 'ctcDecode' | 'peaks';
+export type ResultKind = 'classification' | 'detection' | 'segmentation' | 'textDetection' | 'ocr' | 'ctcDecode' | 'peaks';
 
 /** One output tensor of an answer: its description and its elements, laid out as raw contents. */
 export interface OutputTensor {
@@ -43,10 +53,13 @@ export interface OutputTensor {
 const spec = (name: string, datatype: string, ...shape: bigint[]): TensorMetadata => ({ name, datatype, shape });
 const RESULT = spec('result', BYTES, 1n);
 const BOXES = [spec('boxes', 'FP32', -1n, 4n), spec('scores', 'FP32', -1n)];
+const CLASS_IDS = spec('class_ids', 'INT64', -1n);
 
 /** The outputs of each kind, in the order they are returned. */
 const OUTPUTS: Readonly<Record<ResultKind, readonly TensorMetadata[]>> = {
-  classification: [RESULT, spec('class_ids', 'INT64', -1n), spec('class_scores', 'FP32', -1n), spec('class_labels', BYTES, -1n)],
+  classification: [RESULT, CLASS_IDS, spec('class_scores', 'FP32', -1n), spec('class_labels', BYTES, -1n)],
+  detection: [RESULT, ...BOXES, CLASS_IDS, spec('labels', BYTES, -1n)],
+  segmentation: [RESULT, spec('mask_png', BYTES, 1n), spec('class_shares', 'FP32', -1n), CLASS_IDS],
   textDetection: [RESULT, ...BOXES],
   ocr: [RESULT, ...BOXES, spec('texts', BYTES, -1n), spec('text_scores', 'FP32', -1n)],
   ctcDecode: [RESULT, spec('text', BYTES, 1n), spec('text_score', 'FP32', 1n)],
@@ -68,18 +81,26 @@ export function resultOutputs(kind: ResultKind): readonly TensorMetadata[] {
 export function toResultOutputs(kind: ResultKind, prediction: Prediction, names: ReadonlySet<string> | undefined): OutputTensor[] {
   const tensors: OutputTensor[] = [];
   for (const { name } of OUTPUTS[kind]) {
-    if (names === undefined || names.has(name)) tensors.push(resultOutput(name, prediction));
+    if (names === undefined || names.has(name)) tensors.push(resultOutput(kind, name, prediction));
   }
   return tensors;
 }
 
-function resultOutput(name: string, p: Prediction): OutputTensor {
+function resultOutput(kind: ResultKind, name: string, p: Prediction): OutputTensor {
   const n = (items: readonly unknown[]): bigint => BigInt(items.length);
   switch (name) {
     case 'result':
       return bytesTensor(name, [JSON.stringify(Prediction.toJSON({ ...p, outputs: [] }))], [1n]);
     case 'class_ids':
-      return { name, datatype: 'INT64', shape: [n(p.classes)], raw: bytesOf(BigInt64Array.from(p.classes, (c) => BigInt(c.index))) };
+      return classIds(kind, p);
+    case 'labels':
+      return bytesTensor(name, p.detections.map((d) => d.label), [n(p.detections)]);
+    case 'mask_png':
+      return bytesTensor(name, [p.segmentation?.maskPng ?? new Uint8Array(0)], [1n]);
+    case 'class_shares': {
+      const shares = p.segmentation?.classes ?? [];
+      return floatTensor(name, shares.map((c) => c.share), [n(shares)]);
+    }
     case 'class_scores':
       return floatTensor(name, p.classes.map((c) => c.score), [n(p.classes)]);
     case 'class_labels':
@@ -107,6 +128,17 @@ function resultOutput(name: string, p: Prediction): OutputTensor {
   }
 }
 
+/** `class_ids` of each kind: the top-k (classification), each object's class (detection), the classes present (segmentation). */
+function classIds(kind: ResultKind, p: Prediction): OutputTensor {
+  const ids =
+    kind === 'detection'
+      ? p.detections.map((d) => d.classIndex)
+      : kind === 'segmentation'
+        ? (p.segmentation?.classes ?? []).map((c) => c.index)
+        : p.classes.map((c) => c.index);
+  return { name: 'class_ids', datatype: 'INT64', shape: [BigInt(ids.length)], raw: bytesOf(BigInt64Array.from(ids, BigInt)) };
+}
+
 function bytesOf(values: Float32Array | BigInt64Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
@@ -115,9 +147,9 @@ function floatTensor(name: string, values: readonly number[], shape: bigint[]): 
   return { name, datatype: 'FP32', shape, raw: bytesOf(Float32Array.from(values)) };
 }
 
-/** BYTES elements as raw contents: each one's length (4 bytes, little-endian), then its UTF-8 bytes. */
-function bytesTensor(name: string, strings: readonly string[], shape: bigint[]): OutputTensor {
-  const encoded = strings.map((s) => Buffer.from(s, 'utf8'));
+/** BYTES elements as raw contents: each one's length (4 bytes, little-endian), then its bytes (strings as UTF-8). */
+function bytesTensor(name: string, elements: readonly (string | Uint8Array)[], shape: bigint[]): OutputTensor {
+  const encoded = elements.map((e) => (typeof e === 'string' ? Buffer.from(e, 'utf8') : Buffer.from(e.buffer, e.byteOffset, e.byteLength)));
   const raw = Buffer.allocUnsafe(encoded.reduce((sum, e) => sum + 4 + e.byteLength, 0));
   let offset = 0;
   for (const element of encoded) {

@@ -49,6 +49,8 @@ export default async function infer(task: InferTask): Promise<InferTaskResult> {
     for (const tensor of item.prediction.outputs) move(tensor.rawData);
     for (const crop of item.crops ?? []) move(crop.data);
     if (item.thumbnail !== undefined) move(item.thumbnail.jpeg);
+    // The mask's PNG owns its whole buffer (see encodePalettePng).
+    if (item.prediction.segmentation !== undefined) move(item.prediction.segmentation.maskPng);
   }
   return moveWith({ startedAt, items }, buffers);
 }

@@ -205,7 +205,7 @@ export class ModelRunner {
           const perRow = split ? elementCount(output.dims.slice(1)) : 0;
           const data = output.data as TensorArray;
           const view = split ? (data.subarray(row * perRow, (row + item.rows) * perRow) as TensorArray) : data;
-          if (output.type === 'float32') views.set(name, { data: view as Float32Array, dims });
+          if (postprocessor !== undefined && READABLE_TYPES.has(output.type)) views.set(name, { data: asFloat32(view), dims });
           if (wantTensors) tensors.push(toWireTensor(name, output.type, dims, view));
         }
         const prediction: Prediction = {
@@ -260,6 +260,19 @@ export class ModelRunner {
     }
     return feeds;
   }
+}
+
+/** Output types a postprocessor can read as float32 (float16 and strings are not among them). */
+const READABLE_TYPES: ReadonlySet<string> = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool']);
+
+/**
+ * Postprocessors read float32. Other numeric outputs (class indices as int64, counts as int32)
+ * are converted, which only detectors' small index outputs need; strings are left out.
+ */
+function asFloat32(data: TensorArray): Float32Array {
+  if (data instanceof Float32Array) return data;
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, Number);
+  return Float32Array.from(data as ArrayLike<number>);
 }
 
 /** Copies one item's slice of an output into a fresh buffer that can be moved to the main thread. */

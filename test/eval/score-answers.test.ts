@@ -6,7 +6,7 @@ import { scoreAnswers } from '../../eval/evaluate/score-answers.js';
 import { type Bounds, quadOf } from '../../eval/metrics/boxes.js';
 
 const line = (text: string, box: Bounds, orientation: '0' | '180'): GroundTruthLine => ({ text, quad: quadOf(box), orientation, font: 'sans', size: 20 });
-const detection = (b: Bounds, text = '', label = ''): Detection => ({ xMin: b.x0, yMin: b.y0, xMax: b.x1, yMax: b.y1, polygon: [], score: 0.9, label, text, textScore: 0.9 });
+const detection = (b: Bounds, text = '', label = ''): Detection => ({ xMin: b.x0, yMin: b.y0, xMax: b.x1, yMax: b.y1, polygon: [], score: 0.9, label, text, textScore: 0.9, classIndex: 0 });
 
 const TOP = { x0: 10, y0: 10, x1: 110, y1: 30 };
 const BOTTOM = { x0: 10, y0: 50, x1: 110, y1: 70 };

@@ -19,6 +19,8 @@ export interface ViewerTestHook {
   lastDetections: number;
   maxDetections: number;
   lastPoints: number;
+  /** Frames drawn with a segmentation mask over them. */
+  masks: number;
   framesSent: number;
   /** Points in the live chart. */
   chartLength: number;
@@ -43,6 +45,7 @@ export function installTestHook(): ViewerTestHook {
     lastDetections: 0,
     maxDetections: 0,
     lastPoints: 0,
+    masks: 0,
     framesSent: 0,
     chartLength: 0,
   };

@@ -5,11 +5,12 @@
 import type { ErrorMessage, ResultHeader, ServerControlMessage } from '../protocol/messages.js';
 import { BridgeConnection } from './bridge-connection.js';
 import { CameraSource } from './camera-source.js';
+import { decodeMask } from './decode-mask.js';
 import { FileSource } from './file-source.js';
 import type { FrameSource } from './frame-source.js';
 import { LiveStats } from './live-stats.js';
 import { paintFrame } from './overlay-painter.js';
-import { type ViewResult, readResult } from './read-result.js';
+import { type ViewResult, type ViewSegmentation, readResult } from './read-result.js';
 import { SourceStreamer } from './source-streamer.js';
 import { StatsChart } from './stats-chart.js';
 import { SyntheticSource } from './synthetic-source.js';
@@ -68,6 +69,9 @@ export class Viewer {
   #frameDrops = { bridge: 0, server: 0 };
   #watchLatest: { header: ResultHeader; image: Uint8Array; result: ViewResult } | undefined;
   #decoding = false;
+  /** Source results waiting for a mask to decode, theirs or an earlier one's, and the draws they wait on. */
+  #queued = 0;
+  #drawQueue: Promise<void> = Promise.resolve();
 
   constructor(elements: ViewerElements) {
     this.#el = elements;
@@ -216,14 +220,56 @@ export class Viewer {
       if (result.kind === 'dropped') return this.#dropped(now);
       if (sent === undefined) return;
       const roundTripMs = now - sent.sentAt;
-      this.#show(result, sent.bitmap, sent.bitmap.width, sent.bitmap.height, roundTripMs, now);
-      sent.bitmap.close();
+      this.#inOrder(
+        result,
+        (mask) => this.#show(result, sent.bitmap, sent.bitmap.width, sent.bitmap.height, roundTripMs, now, undefined, mask),
+        () => sent.bitmap.close(),
+      );
       return;
     }
     if (header.activity === 'watch' && mode.kind === 'watch') {
       if (result.kind === 'dropped') return this.#dropped(now);
       this.#watchLatest = { header, image, result };
       if (!this.#decoding) void this.#drawWatched();
+    }
+  }
+
+  /**
+   * Draws source results in the order they arrive although a mask takes a moment to decode: a
+   * result with one, and every result after it, waits its turn. Masks decode side by side.
+   * `release` frees the frame once it is drawn, or skipped because the activity changed.
+   */
+  #inOrder(result: ViewResult, draw: (mask: ImageBitmap | undefined) => void, release: () => void): void {
+    const segmentation = result.prediction?.segmentation;
+    if (this.#queued === 0 && (segmentation === undefined || segmentation.maskPng.length === 0)) {
+      draw(undefined);
+      release();
+      return;
+    }
+    const mode = this.#mode;
+    const decoded = this.#decodeMask(segmentation);
+    this.#queued++;
+    this.#drawQueue = this.#drawQueue.then(async () => {
+      const mask = await decoded;
+      try {
+        if (this.#mode === mode) draw(mask);
+      } catch (err: unknown) {
+        this.#status(`cannot draw a frame: ${err instanceof Error ? err.message : String(err)}`, true);
+      } finally {
+        mask?.close();
+        release();
+        this.#queued--;
+      }
+    });
+  }
+
+  /** The decoded mask, or undefined (and a status line) when the browser cannot decode it: the frame is drawn without. */
+  async #decodeMask(segmentation: ViewSegmentation | undefined): Promise<ImageBitmap | undefined> {
+    try {
+      return await decodeMask(segmentation);
+    } catch (err: unknown) {
+      this.#status(`cannot decode a segmentation mask: ${err instanceof Error ? err.message : String(err)}`, true);
+      return undefined;
     }
   }
 
@@ -240,13 +286,18 @@ export class Viewer {
         this.#watchLatest = undefined;
         const { header, image, result } = item;
         const latencyMs = result.timings.totalUs / 1000;
-        if (header.hasImage) {
-          const bitmap = await createImageBitmap(new Blob([image.slice()], { type: 'image/jpeg' }));
-          this.#show(result, bitmap, bitmap.width, bitmap.height, undefined, performance.now(), latencyMs);
-          bitmap.close();
-        } else {
-          const blank = new OffscreenCanvas(result.prediction?.imageWidth || 640, result.prediction?.imageHeight || 360);
-          this.#show(result, blank, blank.width, blank.height, undefined, performance.now(), latencyMs);
+        const mask = await this.#decodeMask(result.prediction?.segmentation);
+        try {
+          if (header.hasImage) {
+            const bitmap = await createImageBitmap(new Blob([image.slice()], { type: 'image/jpeg' }));
+            this.#show(result, bitmap, bitmap.width, bitmap.height, undefined, performance.now(), latencyMs, mask);
+            bitmap.close();
+          } else {
+            const blank = new OffscreenCanvas(result.prediction?.imageWidth || 640, result.prediction?.imageHeight || 360);
+            this.#show(result, blank, blank.width, blank.height, undefined, performance.now(), latencyMs, mask);
+          }
+        } finally {
+          mask?.close();
         }
       }
     } catch (err: unknown) {
@@ -256,8 +307,8 @@ export class Viewer {
     }
   }
 
-  #show(result: ViewResult, image: CanvasImageSource, width: number, height: number, roundTripMs: number | undefined, now: number, serverMs?: number): void {
-    const painted = paintFrame(this.#el.canvas, image, width, height, result);
+  #show(result: ViewResult, image: CanvasImageSource, width: number, height: number, roundTripMs: number | undefined, now: number, serverMs?: number, mask?: ImageBitmap): void {
+    const painted = paintFrame(this.#el.canvas, image, width, height, result, mask);
     this.#shown = { result, roundTripMs };
     this.#el.canvas.dataset['detections'] = String(painted.detections);
     if (result.kind === 'error') {
@@ -270,12 +321,20 @@ export class Viewer {
     this.#hook.lastDetections = painted.detections;
     this.#hook.maxDetections = Math.max(this.#hook.maxDetections, painted.detections);
     this.#hook.lastPoints = painted.points;
+    if (painted.mask) this.#hook.masks++;
     const p = result.prediction;
-    this.#el.caption.textContent = `frame ${result.id} · ${result.model} · ${painted.detections} detections · ${painted.points} peaks · server ${(result.timings.totalUs / 1000).toFixed(0)} ms${roundTripMs === undefined ? '' : ` · round trip ${roundTripMs.toFixed(0)} ms`}`;
+    const shares = p?.segmentation?.classes ?? [];
+    const segments = p?.segmentation === undefined ? '' : ` · ${shares.length} classes in the mask`;
+    this.#el.caption.textContent = `frame ${result.id} · ${result.model} · ${painted.detections} detections · ${painted.points} peaks${segments} · server ${(result.timings.totalUs / 1000).toFixed(0)} ms${roundTripMs === undefined ? '' : ` · round trip ${roundTripMs.toFixed(0)} ms`}`;
+    // A model answers with top-k classes or with a mask's class shares, not both.
+    const lines = [
+      ...(p?.classes ?? []).map((c) => `${c.label} ${(c.score * 100).toFixed(1)}%`),
+      ...shares.map((c) => `${c.label} ${(c.share * 100).toFixed(1)}% of the image`),
+    ];
     this.#el.classes.replaceChildren(
-      ...(p?.classes ?? []).slice(0, 5).map((c) => {
+      ...lines.slice(0, 5).map((text) => {
         const li = document.createElement('li');
-        li.textContent = `${c.label} ${(c.score * 100).toFixed(1)}%`;
+        li.textContent = text;
         return li;
       }),
     );

@@ -96,7 +96,7 @@ export function detectText(
       xMax = Math.max(xMax, x);
       yMax = Math.max(yMax, y);
     }
-    return { xMin, yMin, xMax, yMax, polygon, score, label: 'text', text: '', textScore: 0 };
+    return { xMin, yMin, xMax, yMax, polygon, score, label: 'text', text: '', textScore: 0, classIndex: 0 };
   });
   return { detections: sortReadingOrder(detections) };
 }

@@ -4,9 +4,11 @@ import type { Postprocessor } from '../../../gen/ts/sluice/v1/model_config.js';
 import type { ImageGeometry } from '../preprocess/image-geometry.js';
 import { classify } from './classify.js';
 import { decodeCtc } from './decode-ctc.js';
+import { detectObjects } from './detect-objects.js';
 import { detectText } from './detect-text.js';
 import { findPeaks } from './find-peaks.js';
 import type { OutputTensor } from './output-tensor.js';
+import { segment } from './segment.js';
 
 /** What postprocessors need besides the output tensors. */
 export interface PostprocessContext {
@@ -22,7 +24,7 @@ export interface PostprocessContext {
 }
 
 /**
- * Runs the model's postprocessor over one item's outputs and returns the fields of `Prediction`
+ * Runs the model's postprocessor over one item's outputs (every numeric output, as float32) and returns the fields of `Prediction`
  * it fills, plus `imageWidth`/`imageHeight` when the item was an image. Returns `{}` when the
  * model has no postprocessor. An output the configuration names but the model lacks is INTERNAL
  * (the repository's validation normally reports it first).
@@ -35,20 +37,27 @@ export function postprocess(
   const kind = postprocessor?.kind;
   if (kind === undefined) return {};
 
-  const tensor = pickOutput(kind.value.output, outputs, context.outputNames);
+  const output = (): OutputTensor => pickOutput(kind.value.output, outputs, context.outputNames);
   let result: Partial<Prediction>;
   switch (kind.$case) {
     case 'classification':
-      result = classify(tensor, kind.value, context.labels);
+      result = classify(output(), kind.value, context.labels);
       break;
     case 'textDetection':
-      result = detectText(tensor, kind.value, context);
+      result = detectText(output(), kind.value, context);
       break;
     case 'ctcDecode':
-      result = decodeCtc(tensor, context.labels);
+      result = decodeCtc(output(), context.labels);
       break;
     case 'peaks':
-      result = findPeaks(tensor, kind.value, context);
+      result = findPeaks(output(), kind.value, context);
+      break;
+    case 'detection':
+      // Reads one output or three, by the layout: it picks them itself.
+      result = detectObjects(outputs, kind.value, context);
+      break;
+    case 'segmentation':
+      result = segment(output(), kind.value, context);
       break;
   }
   if (context.geometry) {

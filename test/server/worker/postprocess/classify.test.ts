@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClassificationPostprocessor } from '../../../../gen/ts/sluice/v1/model_config.js';
+import { ClassificationPostprocessor, ScoreActivation } from '../../../../gen/ts/sluice/v1/model_config.js';
 import { classify } from '../../../../server/worker/postprocess/classify.js';
 import type { OutputTensor } from '../../../../server/worker/postprocess/output-tensor.js';
 
@@ -41,4 +41,57 @@ test('a batch dimension other than 1 is INTERNAL', () => {
     () => classify(logits([1, 2, 3, 4], [2, 2]), ClassificationPostprocessor.fromPartial({}), LABELS),
     (err: unknown) => (err as { code?: unknown }).code === 'INTERNAL',
   );
+});
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+const close = (actual: number, expected: number): boolean => actual === expected || Math.abs(actual - expected) <= 1e-12 * Math.abs(expected);
+const scores = (out: ReturnType<typeof classify>): [number, number][] => (out.classes ?? []).map((c) => [c.index, c.score]);
+
+test('activation UNSPECIFIED decides per item: probabilities as they are, logits through a softmax', () => {
+  const options = ClassificationPostprocessor.fromPartial({ topK: 4 });
+  const probabilities = [0, 0.25, 1, 0.5];
+  assert.deepEqual(scores(classify(logits(probabilities), options, LABELS)), [[2, 1], [3, 0.5], [1, 0.25], [0, 0]]);
+  // One value outside [0, 1] makes them all logits.
+  // As the model hands them over: float32.
+  const values = [0.2, 0.9, 1.5, -0.1].map(Math.fround);
+  const exps = values.map((v) => Math.exp(v - 1.5));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  const out = scores(classify(logits(values), options, LABELS));
+  assert.deepEqual(out.map(([i]) => i), [2, 1, 0, 3]);
+  for (const [i, score] of out) assert.ok(close(score, exps[i]! / sum), `class ${i}`);
+});
+
+test('activation NONE keeps logits raw; SOFTMAX applies even to values in [0, 1]', () => {
+  const values = [3, -2, 0.5];
+  const none = classify(logits(values), ClassificationPostprocessor.fromPartial({ topK: 3, activation: ScoreActivation.SCORE_ACTIVATION_NONE }), LABELS);
+  assert.deepEqual(scores(none), [[0, 3], [2, 0.5], [1, -2]]);
+
+  const probabilities = [0.5, 0.25, 0.25];
+  const softmax = classify(logits(probabilities), ClassificationPostprocessor.fromPartial({ topK: 3, activation: ScoreActivation.SCORE_ACTIVATION_SOFTMAX }), LABELS);
+  const exps = probabilities.map((v) => Math.exp(v - 0.5));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  assert.deepEqual(softmax.classes?.map((c) => c.index), [0, 1, 2]);
+  for (const c of softmax.classes ?? []) assert.ok(close(c.score, exps[c.index]! / sum), `class ${c.index}`);
+});
+
+test('activation SIGMOID scores each class on its own, stably for large logits', () => {
+  const values = [2, -1000, 1000, 0, -30];
+  const out = classify(logits(values), ClassificationPostprocessor.fromPartial({ topK: 5, activation: ScoreActivation.SCORE_ACTIVATION_SIGMOID }), LABELS);
+  assert.deepEqual(out.classes?.map((c) => c.index), [2, 0, 3, 4, 1]);
+  for (const c of out.classes ?? []) {
+    assert.ok(Number.isFinite(c.score), `class ${c.index} is finite`);
+    assert.ok(close(c.score, sigmoid(values[c.index]!)), `class ${c.index}: ${c.score}`);
+  }
+  // Independent: they need not sum to 1.
+  const total = (out.classes ?? []).reduce((a, c) => a + c.score, 0);
+  assert.ok(total > 1.5);
+  // Neither form of the sigmoid may see e^1000 (Infinity / Infinity is NaN): 1000 gives 1, -1000 gives 0.
+  assert.equal(out.classes?.[4]?.score, 0);
+});
+
+test('NaN is never among the top k, whatever the activation', () => {
+  for (const activation of [ScoreActivation.SCORE_ACTIVATION_NONE, ScoreActivation.SCORE_ACTIVATION_SIGMOID, ScoreActivation.SCORE_ACTIVATION_UNSPECIFIED]) {
+    const out = classify(logits([Number.NaN, 0.3, Number.NaN, 0.6]), ClassificationPostprocessor.fromPartial({ topK: 4, activation }), LABELS);
+    assert.deepEqual(out.classes?.map((c) => c.index), [3, 1], `activation ${activation}`);
+  }
 });
