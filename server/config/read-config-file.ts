@@ -16,6 +16,8 @@ export interface ConfigFile {
   readonly values: Readonly<Record<string, unknown>>;
   /** Its `bindings`: a list of mappings, checked with the flags' bindings in `resolveServerConfig`. */
   readonly bindings?: readonly Readonly<Record<string, unknown>>[];
+  /** Its `modelFiles`: `[name=]path` strings, like `--model`. */
+  readonly modelFiles?: readonly string[];
 }
 
 /**
@@ -36,17 +38,25 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
     throw new SluiceError('INVALID_CONFIG', `${path}: must be a mapping of option names to values`);
   }
-  const { bindings, ...scalars } = values as Record<string, unknown>;
+  const { bindings, modelFiles, ...scalars } = values as Record<string, unknown>;
+  if (modelFiles !== undefined && (!Array.isArray(modelFiles) || modelFiles.some((f: unknown) => typeof f !== 'string'))) {
+    throw new SluiceError('INVALID_CONFIG', `${path}: modelFiles must be a list of [name=]path strings`);
+  }
   if (bindings !== undefined && (!Array.isArray(bindings) || bindings.some((b: unknown) => b === null || typeof b !== 'object' || Array.isArray(b)))) {
     throw new SluiceError('INVALID_CONFIG', `${path}: bindings must be a list of mappings`);
   }
   for (const [key, value] of Object.entries(scalars)) {
     if (!(key in SERVER_OPTIONS)) {
-      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${[...Object.keys(SERVER_OPTIONS), 'bindings'].join(', ')})`);
+      throw new SluiceError('INVALID_CONFIG', `${path}: ${key} is not an option (known: ${[...Object.keys(SERVER_OPTIONS), 'bindings', 'modelFiles'].join(', ')})`);
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new SluiceError('INVALID_CONFIG', `${path}: ${key} must be a number, a string or a boolean`);
     }
   }
-  return { path, values: scalars, ...(bindings === undefined ? {} : { bindings: bindings as Record<string, unknown>[] }) };
+  return {
+    path,
+    values: scalars,
+    ...(bindings === undefined ? {} : { bindings: bindings as Record<string, unknown>[] }),
+    ...(modelFiles === undefined ? {} : { modelFiles: modelFiles as string[] }),
+  };
 }

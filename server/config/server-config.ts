@@ -3,9 +3,10 @@
  * command-line flag, an environment variable or the configuration file (flags win), validated once
  * into a frozen object.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { type BindingConfig, checkBindings, parseBinding, parseBindingSpec } from '../ingest/binding-config.js';
+import type { ModelFile } from '../repository/model-repository.js';
 import type { ConfigFile } from './read-config-file.js';
 import { type OptionSpec, SERVER_OPTIONS } from './server-options.js';
 
@@ -15,8 +16,22 @@ export interface ServerConfig {
   readonly host: string;
   /** TCP port; 0 picks a free one. */
   readonly port: number;
-  /** Model repository: one folder per model, each with a `model.yaml`. */
+  /** Model repository folder; '' when the server serves only `modelFiles`. */
   readonly modelsDir: string;
+  /** ONNX files served with their configuration inferred (`--model [name=]path`). */
+  readonly modelFiles: readonly ModelFile[];
+  /** `--model` files' postprocessor (`none` for tensors), '' to infer it. */
+  readonly postprocess: string;
+  /** `--model` files' labels file; '' for none. */
+  readonly labels: string;
+  /** `--model` files' per-channel mean and standard deviation, comma-separated; '' for the defaults. */
+  readonly mean: string;
+  readonly std: string;
+  /** `--model` files' channel order (rgb, bgr, gray) and resize (stretch, letterbox); '' to infer. */
+  readonly channelOrder: string;
+  readonly resize: string;
+  /** `--model` files' image size as `WxH`; '' to infer. */
+  readonly inputSize: string;
   /** Worker threads holding onnxruntime sessions. */
   readonly workers: number;
   /** onnxruntime intra-op threads per session. */
@@ -29,6 +44,8 @@ export interface ServerConfig {
   readonly maxQueueSize: number;
   /** Largest gRPC message accepted, in bytes. */
   readonly maxMessageBytes: number;
+  /** Largest model a `PushModel` call may upload, all its files together, in bytes. */
+  readonly maxModelBytes: number;
   /** Bytes of items read and not yet answered, over every stream and call. */
   readonly maxInflightBytes: number;
   /** Bytes of items one stream may hold (it may always hold one item); 0 in a source means a quarter of `maxInflightBytes`. */
@@ -75,7 +92,7 @@ export interface ServerConfig {
 }
 
 /** The server's scalar options: every setting but the list of bindings. */
-export type OptionName = Exclude<keyof ServerConfig, 'bindings'>;
+export type OptionName = Exclude<keyof ServerConfig, 'bindings' | 'modelFiles'>;
 
 /** Where a raw option value came from, for error messages. */
 export interface ConfigSources {
@@ -83,6 +100,8 @@ export interface ConfigSources {
   readonly flags?: Readonly<Partial<Record<OptionName, string | number | boolean | undefined>>> & {
     /** `--bind` specs, one per binding. */
     readonly bindings?: readonly string[] | undefined;
+    /** `--model` values, `[name=]path` each. */
+    readonly modelFiles?: readonly string[] | undefined;
   };
   /** Environment, normally `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -105,6 +124,28 @@ function readBindings({ flags, env, file }: ConfigSources): readonly BindingConf
 }
 
 /**
+ * The `--model` files of the first source that has any: flags, then `SLUICE_MODEL_FILES`
+ * (;-separated), then the file's `modelFiles` list.
+ */
+function readModelFiles({ flags, env, file }: ConfigSources): readonly ModelFile[] {
+  if (flags?.modelFiles !== undefined && flags.modelFiles.length > 0) return flags.modelFiles.map((spec) => parseModelFile(spec, '--model'));
+  const fromEnv = env?.SLUICE_MODEL_FILES;
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    return fromEnv.split(';').filter((spec) => spec.trim() !== '').map((spec) => parseModelFile(spec, 'environment variable SLUICE_MODEL_FILES'));
+  }
+  return (file?.modelFiles ?? []).map((spec, i) => parseModelFile(spec, `${file?.path ?? 'configuration file'}: modelFiles[${i}]`));
+}
+
+/** `[name=]path`: the name defaults to the file's name without `.onnx`. */
+export function parseModelFile(spec: string, where: string): ModelFile {
+  const trimmed = spec.trim();
+  const named = /^([A-Za-z0-9][\w.-]*)=(.+)$/.exec(trimmed);
+  const path = named?.[2] ?? trimmed;
+  if (!path.endsWith('.onnx')) throw new SluiceError('INVALID_CONFIG', `${where} must name an .onnx file, as [name=]path, got ${JSON.stringify(spec)}`);
+  return { name: named?.[1] ?? basename(path, '.onnx'), path: resolve(path) };
+}
+
+/**
  * Builds the configuration from flags, then environment variables, then the configuration file,
  * then defaults. Throws a SluiceError with code INVALID_CONFIG naming the flag, variable or file
  * key at fault.
@@ -121,6 +162,10 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
     else values[key] = spec.fallback();
   }
   values.bindings = readBindings(sources) as never;
+  const modelFiles = readModelFiles(sources);
+  values.modelFiles = modelFiles as never;
+  const modelsDirGiven = flags.modelsDir !== undefined || env[SERVER_OPTIONS.modelsDir.env] !== undefined || file?.values.modelsDir !== undefined;
+  if (!modelsDirGiven && modelFiles.length > 0) values.modelsDir = '';
   const config = values as unknown as ServerConfig;
   if (config.streamWindow > config.maxStreamWindow) {
     throw new SluiceError(
@@ -149,6 +194,12 @@ export function resolveServerConfig(sources: ConfigSources = {}): ServerConfig {
   if ((config.natsCert === '') !== (config.natsKey === '')) {
     throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS.natsCert.flag} and ${SERVER_OPTIONS.natsKey.flag} go together: set both or neither`);
   }
+  if (config.modelFiles.length === 0) {
+    const stray = (['postprocess', 'labels', 'mean', 'std', 'channelOrder', 'resize', 'inputSize'] as const).find((key) => config[key] !== '');
+    if (stray !== undefined) {
+      throw new SluiceError('INVALID_CONFIG', `${SERVER_OPTIONS[stray].flag} shapes the configuration of --model files, and none is given (a model folder's model.yaml says it there)`);
+    }
+  }
   const maxStreamBytes = config.maxStreamBytes > 0 ? config.maxStreamBytes : Math.floor(config.maxInflightBytes / 4);
-  return Object.freeze({ ...config, maxStreamBytes, modelsDir: resolve(config.modelsDir) });
+  return Object.freeze({ ...config, maxStreamBytes, modelsDir: config.modelsDir === '' ? '' : resolve(config.modelsDir) });
 }

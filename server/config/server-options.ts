@@ -7,6 +7,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
+import { POSTPROCESS_NAMES } from '../repository/model-overrides.js';
 import type { OptionName } from './server-config.js';
 
 /** Checks one raw value; `where` names its source (flag, variable or file) for the error message. */
@@ -69,6 +70,30 @@ function oneOf(values: readonly string[]): Parser {
   };
 }
 
+/** One of `values`, or '' for none. */
+function optionalOneOf(values: readonly string[]): Parser {
+  const check = oneOf(values);
+  return (raw, where) => (raw.trim() === '' ? '' : check(raw.trim().toLowerCase(), where));
+}
+
+/** One to three comma-separated finite numbers, or '' for none. */
+function numberList(raw: string, where: string): string {
+  if (raw.trim() === '') return '';
+  const values = raw.split(',').map((v) => Number(v.trim()));
+  if (values.length > 3 || values.some((v, i) => !Number.isFinite(v) || raw.split(',')[i]?.trim() === '')) {
+    throw new SluiceError('INVALID_CONFIG', `${where} must be 1 to 3 comma-separated numbers, got ${JSON.stringify(raw)}`);
+  }
+  return values.join(',');
+}
+
+/** `WxH` in pixels, or '' for none. */
+function imageSize(raw: string, where: string): string {
+  if (raw.trim() === '') return '';
+  const match = /^(\d{1,5})x(\d{1,5})$/i.exec(raw.trim());
+  if (match === null || Number(match[1]) < 1 || Number(match[2]) < 1) throw new SluiceError('INVALID_CONFIG', `${where} must be WIDTHxHEIGHT in pixels, e.g. 640x640, got ${JSON.stringify(raw)}`);
+  return `${Number(match[1])}x${Number(match[2])}`;
+}
+
 /** One or more NATS server URLs, comma-separated. */
 function natsUrls(raw: string, where: string): string {
   for (const url of raw.split(',')) {
@@ -96,7 +121,26 @@ export const SERVER_OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.f
     help: 'address to listen on (default loopback only; 0.0.0.0 for every interface)',
   },
   port: { flag: '--port', env: 'SLUICE_PORT', parse: integer(0, 65535), fallback: () => 50051, help: 'gRPC port (0: any free port)' },
-  modelsDir: { flag: '--models', env: 'SLUICE_MODELS', parse: text, fallback: () => 'models', help: 'model repository folder' },
+  modelsDir: {
+    flag: '--models',
+    env: 'SLUICE_MODELS',
+    parse: text,
+    fallback: () => 'models',
+    help: 'model repository folder (default models; none when only --model files are served)',
+  },
+  postprocess: {
+    flag: '--postprocess',
+    env: 'SLUICE_POSTPROCESS',
+    parse: optionalOneOf(POSTPROCESS_NAMES),
+    fallback: () => '',
+    help: `postprocessor of the --model files: ${POSTPROCESS_NAMES.join(', ')} (default: inferred from the outputs where only one fits)`,
+  },
+  labels: { flag: '--labels', env: 'SLUICE_LABELS', parse: optionalPath, fallback: () => '', help: 'labels file of the --model files, one label per line (e.g. coco.names)' },
+  mean: { flag: '--mean', env: 'SLUICE_MEAN', parse: numberList, fallback: () => '', help: 'per-channel mean of the --model files\' image input, on 0..1 pixels, e.g. 0.485,0.456,0.406' },
+  std: { flag: '--std', env: 'SLUICE_STD', parse: numberList, fallback: () => '', help: 'per-channel standard deviation, e.g. 0.229,0.224,0.225' },
+  channelOrder: { flag: '--channel-order', env: 'SLUICE_CHANNEL_ORDER', parse: optionalOneOf(['rgb', 'bgr', 'gray']), fallback: () => '', help: 'channel order of the --model files\' image input: rgb (default), bgr or gray' },
+  resize: { flag: '--resize', env: 'SLUICE_RESIZE', parse: optionalOneOf(['stretch', 'letterbox']), fallback: () => '', help: 'how images are resized for the --model files (default: letterbox for detectors, stretch otherwise)' },
+  inputSize: { flag: '--input-size', env: 'SLUICE_INPUT_SIZE', parse: imageSize, fallback: () => '', help: 'image size WxH for the --model files (default: the file\'s fixed size, or 640x640)' },
   workers: {
     flag: '--workers',
     env: 'SLUICE_WORKERS',
@@ -138,6 +182,13 @@ export const SERVER_OPTIONS: Readonly<Record<OptionName, OptionSpec>> = Object.f
     parse: integer(1024, 2 ** 31 - 1),
     fallback: () => 64 * MIB,
     help: 'largest gRPC message accepted',
+  },
+  maxModelBytes: {
+    flag: '--max-model-bytes',
+    env: 'SLUICE_MAX_MODEL_BYTES',
+    parse: integer(1024, Number.MAX_SAFE_INTEGER),
+    fallback: () => 1024 * MIB,
+    help: 'largest model an upload (PushModel) may bring, all its files together',
   },
   maxInflightBytes: {
     flag: '--max-inflight-bytes',

@@ -12,14 +12,12 @@
  * `WorkerPool`).
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { SluiceError } from '../errors.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { WorkerPool, WorkerPoolOptions } from '../pool/worker-pool.js';
 import type { LoadedModel } from '../repository/load-model.js';
-import { MODEL_CONFIG_FILE } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { modelHealthName } from './inference-service-name.js';
@@ -125,9 +123,9 @@ export class ModelControl {
     if (this.#polling) return;
     this.#polling = true;
     try {
-      const folders = new Set(await this.#deps.repository.folders());
+      const onDisk = new Set(await this.#deps.repository.onDisk());
       const changed: string[] = [];
-      for (const name of folders) {
+      for (const name of onDisk) {
         const fingerprint = await this.#fingerprint(name);
         if (this.#fingerprints.get(name) === fingerprint) continue;
         this.#fingerprints.set(name, fingerprint);
@@ -136,7 +134,7 @@ export class ModelControl {
       // Asked for together, the loads become one change with one new pool.
       await Promise.all(changed.map((name) => this.load(name).catch((err: unknown) => this.#logger.error({ err, model: name }, 'model change not applied'))));
       for (const model of this.#deps.repository.list()) {
-        if (!folders.has(model.name)) await this.unload(model.name).catch((err: unknown) => this.#logger.error({ err, model: model.name }, 'unload not applied'));
+        if (!onDisk.has(model.name) && !this.#deps.repository.isFile(model.name)) await this.unload(model.name).catch((err: unknown) => this.#logger.error({ err, model: model.name }, 'unload not applied'));
       }
     } finally {
       this.#polling = false;
@@ -249,11 +247,11 @@ export class ModelControl {
     pending.reject(err);
   }
 
-  /** Size and modification time of the folder's config and model files. */
+  /** Size and modification time of the model's config and ONNX files. */
   async #fingerprint(name: string): Promise<string> {
     const parts: string[] = [];
-    for (const file of [MODEL_CONFIG_FILE, this.#deps.repository.get(name)?.config.file || 'model.onnx']) {
-      const info = await stat(join(this.#deps.repository.dir, name, file)).catch(() => undefined);
+    for (const path of this.#deps.repository.filesOf(name)) {
+      const info = await stat(path).catch(() => undefined);
       parts.push(info === undefined ? '-' : `${info.size}:${info.mtimeMs}`);
     }
     return parts.join('|');

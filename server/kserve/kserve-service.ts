@@ -160,7 +160,7 @@ export function createKserveService(deps: KserveServiceDeps): KserveService {
       reply('RepositoryIndex', callback, async () => {
         checkRepository(call.request.repositoryName);
         const loaded = new Set(repository.list().map((m) => m.name));
-        const folders = await repository.folders();
+        const folders = await repository.onDisk();
         const models: ModelIndex[] = [...new Set([...loaded, ...folders])].sort().map((name) =>
           loaded.has(name) ? { name, version: MODEL_VERSION, state: 'READY', reason: '' } : { name, version: '', state: 'UNAVAILABLE', reason: 'not loaded' },
         );

@@ -1,27 +1,33 @@
 /**
- * Loads one model folder: parses `model.yaml`, checks it against the `sluice.v1.ModelConfig`
- * schema and against the ONNX file, and completes it with what the file declares. Every failure
- * is an INVALID_CONFIG error naming the model, the file and the field, e.g.
+ * Loads one model: parses its `model.yaml`, checks it against the `sluice.v1.ModelConfig` schema
+ * and against the ONNX file, and completes it with what the file declares; or, for an ONNX file
+ * without a model.yaml, infers the whole configuration (`completeConfig`). Every failure is an
+ * INVALID_CONFIG error naming the model, the file and the field, e.g.
  * `model "x": model.yaml: max_batch_size is ...`. Messages may reach a client (LoadModel), so they
  * hold no path on disk and no library's text: those go in the error's `cause`, for the log.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { parseDocument } from 'yaml';
+import { ConfigOrigin, type ConfigSource } from '../../gen/ts/sluice/v1/inference_service.js';
 import { ModelConfig, type OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
-import type { TensorSpec } from '../../gen/ts/sluice/v1/tensor.js';
-import { DataType } from '../../gen/ts/sluice/v1/tensor.js';
 import { SluiceError } from '../errors.js';
 import { PROTOS_DIR } from '../package-root.js';
-import { dataTypeName, isSupportedDataType } from '../tensor/data-types.js';
 import type { ModelSpec } from '../worker/task.js';
+import { completeConfig } from './complete-config.js';
+import { ConfigSources, writtenFields } from './config-sources.js';
+import { type ModelOverrides, NO_OVERRIDES } from './model-overrides.js';
 import { readOnnxSignature } from './onnx-signature.js';
 import { checkProtoJson } from './proto-json-checker.js';
 
 /** Name of the configuration file in each model folder. */
 export const MODEL_CONFIG_FILE = 'model.yaml';
+/** Extension of the files a repository serves without a model.yaml. */
+export const ONNX_EXTENSION = '.onnx';
+/** Labels picked up beside a model folder's only ONNX file when it has no model.yaml. */
+export const LABELS_BESIDE = 'labels.txt';
 
 /** A model as the server knows it after start-up checks. */
 export interface LoadedModel {
@@ -34,6 +40,10 @@ export interface LoadedModel {
   readonly imageInput: string | undefined;
   /** The stages, when the entry is a pipeline of other models. */
   readonly pipeline: OcrPipeline | undefined;
+  /** Where each configuration value came from (`GetModel` shows it). */
+  readonly sources: readonly ConfigSource[];
+  /** What inference left out and why (a model answering with tensors), for the log. */
+  readonly notes: readonly string[];
 }
 
 let modelConfigType: Promise<protobuf.Type> | undefined;
@@ -49,116 +59,124 @@ function loadModelConfigType(): Promise<protobuf.Type> {
   return modelConfigType;
 }
 
-/** Loads and checks `<dir>/model.yaml` and its ONNX file. */
-export async function loadModel(dir: string): Promise<LoadedModel> {
-  const folderName = basename(dir);
-  const prefix = `model ${JSON.stringify(folderName)}: `;
+/** Where a model's files are and how to read them. */
+export interface LoadOptions {
+  /** The model's name (default: the folder's name; for a file, its name without `.onnx`). */
+  readonly name?: string | undefined;
+  /** Start-up settings for a model without a model.yaml. */
+  readonly overrides?: ModelOverrides | undefined;
+}
+
+/**
+ * Loads and checks a model folder: its `model.yaml` and the ONNX file it names, or, without a
+ * model.yaml, the folder's only `.onnx` file with its configuration inferred (and `labels.txt`
+ * beside it, when there is one).
+ */
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  const name = options.name ?? basename(dir);
+  const overrides = options.overrides ?? NO_OVERRIDES;
+  if (existsSync(join(dir, MODEL_CONFIG_FILE))) return load({ name, dir, file: undefined, overrides, labelsBeside: false });
+  const onnx = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith(ONNX_EXTENSION));
+  if (onnx.length !== 1) {
+    throw new SluiceError('INVALID_CONFIG', `model ${JSON.stringify(name)}: the folder has no ${MODEL_CONFIG_FILE} and ${onnx.length === 0 ? 'no' : onnx.length} ${ONNX_EXTENSION} files; without a ${MODEL_CONFIG_FILE} it must hold exactly one`);
+  }
+  return load({ name, dir, file: onnx[0], overrides, labelsBeside: true });
+}
+
+/** Loads one ONNX file with no model.yaml, its configuration inferred (`sluice serve --model`). */
+export function loadModelFile(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  const file = basename(path);
+  return load({ name: options.name ?? modelNameOf(file), dir: dirname(path), file, overrides: options.overrides ?? NO_OVERRIDES, labelsBeside: false });
+}
+
+/** A model's name from its file's: `yolov8n.onnx` is `yolov8n`. */
+export function modelNameOf(file: string): string {
+  return basename(file, ONNX_EXTENSION);
+}
+
+interface Location {
+  readonly name: string;
+  readonly dir: string;
+  /** The ONNX file to serve without a model.yaml; undefined to read `<dir>/model.yaml`. */
+  readonly file: string | undefined;
+  readonly overrides: ModelOverrides;
+  /** Use `labels.txt` in `dir` when no labels are given (the folder is the model's own). */
+  readonly labelsBeside: boolean;
+}
+
+async function load(location: Location): Promise<LoadedModel> {
+  const { name, dir, overrides } = location;
+  const prefix = `model ${JSON.stringify(name)}: `;
+  const where = location.file === undefined ? MODEL_CONFIG_FILE : location.file;
   const fail = (field: string, message: string): never => {
-    throw new SluiceError('INVALID_CONFIG', `${prefix}${MODEL_CONFIG_FILE}: ${field} ${message}`);
+    throw new SluiceError('INVALID_CONFIG', `${prefix}${where}: ${field} ${message}`);
   };
   /** A failure whose details (paths, a library's words) stay in the cause. */
   const failWith = (message: string, cause: unknown): never => {
     throw new SluiceError('INVALID_CONFIG', `${prefix}${message}`, { cause });
   };
+  const sources = new ConfigSources();
 
-  const configPath = join(dir, MODEL_CONFIG_FILE);
-  const text = await readFile(configPath, 'utf8').catch((err: unknown) => failWith(`${MODEL_CONFIG_FILE} cannot be read`, err));
-  const document = parseDocument(text, { prettyErrors: true });
-  const yamlError = document.errors[0];
-  if (yamlError !== undefined) {
-    const at = yamlError.linePos?.[0];
-    failWith(`${MODEL_CONFIG_FILE} is not valid YAML${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`, yamlError);
-  }
-  const raw: unknown = document.toJS() ?? {};
-  const problems = checkProtoJson(await loadModelConfigType(), raw);
-  if (problems.length > 0) {
-    throw new SluiceError('INVALID_CONFIG', `${prefix}${MODEL_CONFIG_FILE}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
-  }
-  const declared = ModelConfig.fromJSON(raw);
-
-  if (declared.name !== '' && declared.name !== folderName) {
-    fail('name', `is ${JSON.stringify(declared.name)} but the folder is ${JSON.stringify(folderName)}; they must match`);
+  let declared: ModelConfig;
+  if (location.file === undefined) {
+    const raw = await readConfigDocument(join(dir, MODEL_CONFIG_FILE), failWith);
+    const problems = checkProtoJson(await loadModelConfigType(), raw);
+    if (problems.length > 0) {
+      throw new SluiceError('INVALID_CONFIG', `${prefix}${MODEL_CONFIG_FILE}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+    }
+    declared = ModelConfig.fromJSON(raw);
+    sources.setWritten(writtenFields(raw));
+    if (declared.name !== '' && declared.name !== name) {
+      fail('name', `is ${JSON.stringify(declared.name)} but the folder is ${JSON.stringify(name)}; they must match`);
+    }
+  } else {
+    declared = ModelConfig.fromPartial({ file: location.file });
   }
   const pipeline = declared.pipeline?.kind?.value;
   if (pipeline !== undefined) {
     // The stages are checked by the repository once every model is loaded.
     if (pipeline.detector === '' || pipeline.recognizer === '') fail('pipeline.ocr', 'needs a detector and a recognizer');
-    const config: ModelConfig = { ...declared, name: folderName };
-    return { name: folderName, config, spec: undefined, imageInput: 'image', pipeline };
+    const config: ModelConfig = { ...declared, name };
+    return { name, config, spec: undefined, imageInput: 'image', pipeline, sources: sources.list(), notes: [] };
   }
   const file = declared.file || 'model.onnx';
   const modelPath = join(dir, file);
   if (!existsSync(modelPath)) fail('file', `names ${JSON.stringify(file)}, which does not exist in the model folder`);
 
   if (declared.labels.length > 0 && declared.labelsFile !== '') fail('labels_file', 'cannot be given together with labels');
+  let labelsFile = declared.labelsFile === '' ? '' : join(dir, declared.labelsFile);
+  if (location.file !== undefined) {
+    if (overrides.labelsFile !== undefined) {
+      labelsFile = overrides.labelsFile;
+      sources.set('labels_file', ConfigOrigin.CONFIG_ORIGIN_OVERRIDE);
+    } else if (location.labelsBeside && existsSync(join(dir, LABELS_BESIDE))) {
+      labelsFile = join(dir, LABELS_BESIDE);
+      sources.set('labels_file', ConfigOrigin.CONFIG_ORIGIN_INFERRED, `${LABELS_BESIDE} is beside the model`);
+    }
+  }
   let labels: readonly string[] = declared.labels;
-  if (declared.labelsFile !== '') {
-    const labelsPath = join(dir, declared.labelsFile);
-    if (!existsSync(labelsPath)) fail('labels_file', `names ${JSON.stringify(declared.labelsFile)}, which does not exist`);
-    const labelsText = await readFile(labelsPath, 'utf8').catch((err: unknown) => failWith(`${declared.labelsFile} cannot be read`, err));
+  if (labelsFile !== '') {
+    if (!existsSync(labelsFile)) fail('labels_file', `names ${JSON.stringify(basename(labelsFile))}, which does not exist`);
+    const labelsText = await readFile(labelsFile, 'utf8').catch((err: unknown) => failWith(`${basename(labelsFile)} cannot be read`, err));
     labels = labelsText.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
   }
 
   const signature = await readOnnxSignature(modelPath).catch((err: unknown) => failWith(`${file} is not an ONNX model onnxruntime can load`, err));
-  const inputs = reconcile('inputs', declared.inputs, signature.inputs, fail);
-  const outputs = reconcile('outputs', declared.outputs, signature.outputs, fail);
-
-  if (declared.maxBatchSize > 1) {
-    for (const input of inputs) {
-      if (input.shape[0] !== -1n) fail('max_batch_size', `is ${declared.maxBatchSize} but input ${input.name} has a fixed first dimension; batching needs it dynamic`);
-    }
-  }
-
-  let imageInput: string | undefined;
-  const pre = declared.preprocessing;
-  if (pre !== undefined) {
-    imageInput = pre.input || (inputs.length === 1 ? inputs[0]?.name : undefined);
-    if (imageInput === undefined) fail('preprocessing.input', `must name one of the inputs (${inputs.map((i) => i.name).join(', ')})`);
-    const target = inputs.find((i) => i.name === imageInput);
-    if (target === undefined) fail('preprocessing.input', `names ${JSON.stringify(imageInput)}, which is not an input of the model`);
-    else if (target.dtype !== DataType.DATA_TYPE_FLOAT32 || target.shape.length !== 4) fail('preprocessing.input', `names ${target.name}, which must be a float32 tensor of rank 4 to take images`);
-    if (pre.width === 0 || pre.height === 0) fail('preprocessing', 'needs width and height');
-    if (pre.mean.length > 3 || pre.std.length > 3) fail('preprocessing.mean', 'and std take at most 3 values');
-    if (pre.std.some((s) => s === 0)) fail('preprocessing.std', 'must not contain 0');
-  }
-  const kind = declared.postprocessor?.kind;
-  if (kind !== undefined && kind.value.output !== '' && !outputs.some((o) => o.name === kind.value.output)) {
-    fail(`postprocessor.${protoFieldName(kind.$case)}.output`, `names ${JSON.stringify(kind.value.output)}, which is not an output of the model (${outputs.map((o) => o.name).join(', ')})`);
-  }
-  const config: ModelConfig = { ...declared, name: folderName, file, inputs: [...inputs], outputs: [...outputs], labels: [...labels], labelsFile: declared.labelsFile };
-  return { name: folderName, config, spec: { config, modelPath, labels }, imageInput, pipeline: undefined };
+  const completed = completeConfig({ declared: { ...declared, labels: [...labels] }, signature, infer: location.file !== undefined, overrides, sources, fail });
+  const config: ModelConfig = { ...completed.config, name, file, labelsFile: labelsFile === '' ? '' : basename(labelsFile) };
+  return { name, config, spec: { config, modelPath, labels }, imageInput: completed.imageInput, pipeline: undefined, sources: sources.list(), notes: completed.notes };
 }
 
-/**
- * Declared specs must agree with the file: same names, types and ranks, and each declared
- * dimension either -1 or what the file fixes. Declared specs win (they may pin a dimension the
- * file leaves dynamic); without them, the file's are used.
- */
-function reconcile(
-  field: 'inputs' | 'outputs',
-  declared: readonly TensorSpec[],
-  actual: readonly TensorSpec[],
-  fail: (field: string, message: string) => never,
-): readonly TensorSpec[] {
-  for (const spec of actual) {
-    if (!isSupportedDataType(spec.dtype)) fail(field, `cannot be served: ${spec.name} is not a tensor of a supported type`);
+/** Reads a model.yaml into plain data, or fails naming the line of a YAML error. */
+async function readConfigDocument(path: string, failWith: (message: string, cause: unknown) => never): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch((err: unknown) => failWith(`${MODEL_CONFIG_FILE} cannot be read`, err));
+  const document = parseDocument(text, { prettyErrors: true });
+  const yamlError = document.errors[0];
+  if (yamlError !== undefined) {
+    const at = yamlError.linePos?.[0];
+    failWith(`${MODEL_CONFIG_FILE} is not valid YAML${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`, yamlError);
   }
-  if (declared.length === 0) return actual;
-  const names = (specs: readonly TensorSpec[]): string => specs.map((s) => s.name).join(', ');
-  if (declared.length !== actual.length) fail(field, `lists ${names(declared)} but the file has ${names(actual)}`);
-  declared.forEach((spec, i) => {
-    const path = `${field}[${i}]`;
-    const match = actual.find((a) => a.name === spec.name);
-    if (match === undefined) return fail(`${path}.name`, `is ${JSON.stringify(spec.name)}, not in the file (${names(actual)})`);
-    if (spec.dtype !== match.dtype) fail(`${path}.dtype`, `is ${dataTypeName(spec.dtype)} but the file says ${dataTypeName(match.dtype)}`);
-    if (spec.shape.length !== match.shape.length) fail(`${path}.shape`, `has rank ${spec.shape.length} but the file says ${match.shape.length}`);
-    spec.shape.forEach((dim, d) => {
-      const fixed = match.shape[d] ?? -1n;
-      if (dim < -1n || (fixed !== -1n && dim !== -1n && dim !== fixed)) fail(`${path}.shape[${d}]`, `is ${dim} but the file fixes it at ${fixed}`);
-    });
-    return undefined;
-  });
-  return declared;
+  return document.toJS() ?? {};
 }
 
 /** A generated camelCase field or oneof case as the proto spells it: `textDetection` -> `text_detection`. */

@@ -1,5 +1,9 @@
 /**
- * The model repository: every folder of the models directory that holds a `model.yaml`.
+ * The model repository: the models of the models directory, and ONNX files named when the server
+ * started (`--model`). In the directory, a model is a folder holding a `model.yaml` (and the files
+ * it names), a folder holding a single `.onnx` file, or a `.onnx` file at the top level (named
+ * after the file); the last two are configured from the file itself. Entries whose names start
+ * with a dot are not models (uploads stage there).
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -7,48 +11,139 @@ import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
 import type { ModelSpec } from '../worker/task.js';
-import { type LoadedModel, MODEL_CONFIG_FILE, loadModel, protoFieldName } from './load-model.js';
+import { type LoadedModel, MODEL_CONFIG_FILE, ONNX_EXTENSION, loadModel, loadModelFile, modelNameOf, protoFieldName } from './load-model.js';
+import { type ModelOverrides, NO_OVERRIDES } from './model-overrides.js';
+
+/** A valid model name: also a folder name. */
+const MODEL_NAME = /^[A-Za-z0-9][\w.-]*$/;
+
+/** An ONNX file to serve without a model.yaml, as `--model [name=]path` gives it. */
+export interface ModelFile {
+  readonly name: string;
+  /** Absolute path. */
+  readonly path: string;
+}
+
+/** What the repository serves besides its directory. */
+export interface RepositoryOptions {
+  /** ONNX files served with their configuration inferred. */
+  readonly files?: readonly ModelFile[];
+  /** Start-up settings applied to those files. */
+  readonly overrides?: ModelOverrides;
+}
+
+/** Where one model's files are. */
+type Entry = { readonly kind: 'folder'; readonly dir: string } | { readonly kind: 'file'; readonly path: string };
 
 /** The models a server serves, by name. */
 export class ModelRepository {
-  /** The models directory. */
-  readonly dir: string;
+  /** The models directory; undefined when the server serves only `--model` files. */
+  readonly dir: string | undefined;
   readonly #models: Map<string, LoadedModel>;
+  readonly #files: ReadonlyMap<string, string>;
+  readonly #overrides: ModelOverrides;
+  /** Where each model of the directory was last read from. */
+  readonly #entries = new Map<string, Entry>();
 
-  private constructor(dir: string, models: readonly LoadedModel[]) {
+  private constructor(dir: string | undefined, models: readonly LoadedModel[], options: RepositoryOptions) {
     this.dir = dir;
     this.#models = new Map(models.map((m) => [m.name, m]));
+    this.#files = new Map((options.files ?? []).map((f) => [f.name, f.path]));
+    this.#overrides = options.overrides ?? NO_OVERRIDES;
   }
 
-  /** Loads and checks every model under `dir`; the first invalid one fails the whole load. */
-  static async load(dir: string): Promise<ModelRepository> {
-    if (!existsSync(dir)) throw new SluiceError('INVALID_CONFIG', `models directory ${dir} does not exist`);
-    const entries = await readdir(dir, { withFileTypes: true });
-    const folders = entries
-      .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, MODEL_CONFIG_FILE)))
-      .map((e) => join(dir, e.name))
-      .sort();
-    if (folders.length === 0) {
-      throw new SluiceError('INVALID_CONFIG', `models directory ${dir} has no model folders (folders with a ${MODEL_CONFIG_FILE})`);
+  /** Loads and checks every model under `dir` and every file; the first invalid one fails the whole load. */
+  static async load(dir: string | undefined, options: RepositoryOptions = {}): Promise<ModelRepository> {
+    const files = options.files ?? [];
+    if (dir !== undefined && !existsSync(dir)) throw new SluiceError('INVALID_CONFIG', `models directory ${dir} does not exist`);
+    const names = dir === undefined ? new Map<string, Entry>() : await ModelRepository.#scan(dir);
+    for (const file of files) {
+      if (!MODEL_NAME.test(file.name)) throw new SluiceError('INVALID_CONFIG', `--model ${file.path}: ${JSON.stringify(file.name)} is not a valid model name (letters, digits, _ . -); give one with name=path`);
+      if (!existsSync(file.path)) throw new SluiceError('INVALID_CONFIG', `--model ${file.path} does not exist`);
+      if (names.has(file.name) || files.filter((f) => f.name === file.name).length > 1) {
+        throw new SluiceError('INVALID_CONFIG', `--model ${file.path}: the name ${JSON.stringify(file.name)} is taken; give another with name=path`);
+      }
     }
+    if (names.size === 0 && files.length === 0) {
+      throw new SluiceError('INVALID_CONFIG', `models directory ${dir ?? '(none)'} has no models (folders with a ${MODEL_CONFIG_FILE} or an ${ONNX_EXTENSION} file), and no --model was given`);
+    }
+    const repository = new ModelRepository(dir, [], options);
     const models: LoadedModel[] = [];
-    for (const folder of folders) models.push(await loadModel(folder).catch(withDetails));
-    const repository = new ModelRepository(dir, models);
+    for (const name of [...names.keys()].sort()) models.push(await repository.#read(name, names.get(name) as Entry).catch(withDetails));
+    for (const file of files) models.push(await repository.readOne(file.name).catch(withDetails));
+    for (const model of models) repository.set(model);
     for (const model of models) repository.checkStages(model);
     return repository;
   }
 
+  /** The models `dir` holds, by name. */
+  static async #scan(dir: string): Promise<Map<string, Entry>> {
+    const found = new Map<string, Entry>();
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        const inside = await readdir(path);
+        if (inside.includes(MODEL_CONFIG_FILE) || inside.filter((f) => f.endsWith(ONNX_EXTENSION)).length === 1) found.set(entry.name, { kind: 'folder', dir: path });
+      } else if (entry.isFile() && entry.name.endsWith(ONNX_EXTENSION)) {
+        const name = modelNameOf(entry.name);
+        if (found.has(name) || entries.some((e) => e.isDirectory() && e.name === name)) {
+          throw new SluiceError('INVALID_CONFIG', `models directory ${dir}: ${entry.name} and the folder ${name} would both be model ${JSON.stringify(name)}`);
+        }
+        found.set(name, { kind: 'file', path });
+      }
+    }
+    return found;
+  }
+
   /**
-   * Loads and checks one model folder on its own, without adding it: the caller checks its
-   * stages (`checkStages`) once the models they name are in place, and decides when it starts
-   * serving (`set`).
+   * Loads and checks one model on its own, without adding it: the caller checks its stages
+   * (`checkStages`) once the models they name are in place, and decides when it starts serving
+   * (`set`).
    */
   async readOne(name: string): Promise<LoadedModel> {
-    const folder = join(this.dir, name);
-    if (!/^[\w.-]+$/.test(name) || !existsSync(join(folder, MODEL_CONFIG_FILE))) {
-      throw new SluiceError('MODEL_NOT_FOUND', `the repository has no model folder ${JSON.stringify(name)} with a ${MODEL_CONFIG_FILE}`);
+    const file = this.#files.get(name);
+    if (file !== undefined) return loadModelFile(file, { name, overrides: this.#overrides });
+    const entry = MODEL_NAME.test(name) && this.dir !== undefined ? (await ModelRepository.#scan(this.dir)).get(name) : undefined;
+    if (entry === undefined) {
+      throw new SluiceError('MODEL_NOT_FOUND', `the repository has no model ${JSON.stringify(name)} (a folder with a ${MODEL_CONFIG_FILE} or an ${ONNX_EXTENSION} file)`);
     }
-    return loadModel(folder);
+    return this.#read(name, entry);
+  }
+
+  /**
+   * Loads and checks a model folder outside the repository under `name` (an upload being
+   * staged); its ONNX file is opened in a worker thread, which is the trial load.
+   */
+  readStaged(folder: string, name: string): Promise<LoadedModel> {
+    return loadModel(folder, { name });
+  }
+
+  #read(name: string, entry: Entry): Promise<LoadedModel> {
+    this.#entries.set(name, entry);
+    return entry.kind === 'folder' ? loadModel(entry.dir, { name }) : loadModelFile(entry.path, { name });
+  }
+
+  /** Files whose changes mean `name` should be reloaded: its config and ONNX file. */
+  filesOf(name: string): readonly string[] {
+    const file = this.#files.get(name);
+    if (file !== undefined) return [file];
+    const entry = this.#entries.get(name);
+    if (entry === undefined) return [];
+    if (entry.kind === 'file') return [entry.path];
+    return [join(entry.dir, MODEL_CONFIG_FILE), join(entry.dir, this.#models.get(name)?.config.file || 'model.onnx')];
+  }
+
+  /** Names of the models the directory holds now (not the `--model` files). */
+  async onDisk(): Promise<readonly string[]> {
+    if (this.dir === undefined) return [];
+    return [...(await ModelRepository.#scan(this.dir)).keys()].sort();
+  }
+
+  /** Whether `name` is served from a `--model` file rather than the directory. */
+  isFile(name: string): boolean {
+    return this.#files.has(name);
   }
 
   /** For a pipeline: each stage must be a loaded model fit for its role (INVALID_CONFIG otherwise). */
@@ -71,12 +166,6 @@ export class ModelRepository {
     return this.list()
       .filter((m) => m.pipeline !== undefined && [m.pipeline.detector, m.pipeline.classifier, m.pipeline.recognizer].includes(name))
       .map((m) => m.name);
-  }
-
-  /** Folder names that hold a model config now. */
-  async folders(): Promise<readonly string[]> {
-    const entries = await readdir(this.dir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && existsSync(join(this.dir, e.name, MODEL_CONFIG_FILE))).map((e) => e.name).sort();
   }
 
   /** Models with an ONNX file, as workers load them. */

@@ -28,11 +28,20 @@ export interface ServerProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `sluice serve --port 0` with extra flags and waits until it serves. */
-export async function startServerProcess(t: Pick<TestContext, 'after'>, flags: readonly string[] = []): Promise<ServerProcess> {
+/**
+ * Starts `sluice serve --port 0` with extra flags and waits until it serves; with the repository's
+ * models unless `flags` names another `--models` folder or only `--model` files
+ * (`options.repository: false`).
+ */
+export async function startServerProcess(
+  t: Pick<TestContext, 'after'>,
+  flags: readonly string[] = [],
+  options: { readonly repository?: boolean } = {},
+): Promise<ServerProcess> {
+  const models = options.repository === false || flags.includes('--models') ? [] : ['--models', MODELS_DIR];
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--models', MODELS_DIR, '--workers', '2', '--metrics-port', '0', '--log-level', 'debug', ...flags],
+    [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...models, '--workers', '2', '--metrics-port', '0', '--log-level', 'debug', ...flags],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = once(child, 'exit').then(([code]) => code as number | null);

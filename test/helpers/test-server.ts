@@ -23,7 +23,7 @@ export interface TestServer {
  */
 export async function startTestServer(
   t: Pick<TestContext, 'after'>,
-  overrides: Partial<Record<OptionName, string | number>> & { readonly bindings?: readonly string[] } = {},
+  overrides: Partial<Record<OptionName, string | number>> & { readonly bindings?: readonly string[]; readonly modelFiles?: readonly string[] } = {},
   options: { readonly logger?: Logger } = {},
 ): Promise<TestServer> {
   const config = resolveServerConfig({

@@ -25,6 +25,10 @@ export function registerServeCommand(program: Command): void {
     new Option('--bind <spec>', 'consume a NATS JetStream binding, e.g. "name=frames,stream=FRAMES,subject=frames.>,model=tiny-cnn,results=results.frames[,create]", quoted (repeatable) [env SLUICE_BINDINGS, ;-separated]')
       .argParser((spec: string, specs: string[] | undefined) => [...(specs ?? []), spec]),
   );
+  command.addOption(
+    new Option('--model <[name=]file.onnx>', 'serve an ONNX file with its configuration inferred (repeatable; see --postprocess, --labels) [env SLUICE_MODEL_FILES, ;-separated]')
+      .argParser((spec: string, specs: string[] | undefined) => [...(specs ?? []), spec]),
+  );
   command.addOption(new Option('-c, --config <file>', 'YAML or JSON file of options (below flags and SLUICE_* variables)').env('SLUICE_CONFIG'));
   command.option('--print-config', 'print the effective configuration as JSON and exit');
   command.action(async (options: Record<string, string | boolean | string[] | undefined>) => {
@@ -36,8 +40,9 @@ export function registerServeCommand(program: Command): void {
       if (key !== undefined && value !== undefined) flags[key] = String(value);
     }
     const bindings = Array.isArray(options.bind) ? options.bind : undefined;
+    const modelFiles = Array.isArray(options.model) ? options.model : undefined;
     const file = typeof options.config === 'string' ? await readConfigFile(options.config) : undefined;
-    const config = resolveServerConfig({ flags: { ...flags, bindings }, env: process.env, file });
+    const config = resolveServerConfig({ flags: { ...flags, bindings, modelFiles }, env: process.env, file });
     if (options.printConfig === true) {
       // Secrets are shown as set or not, never printed.
       const printed = { ...config, natsToken: config.natsToken === '' ? '' : '(set)' };

@@ -27,7 +27,11 @@ interface UpOptions {
   readonly bridgePort: string;
   readonly metricsPort?: string;
   readonly models?: string;
-  readonly demo: string | false;
+  readonly model?: readonly string[];
+  readonly postprocess?: string;
+  readonly labels?: string;
+  /** Undefined: `ocr`, or the first `--model` file when there is one. */
+  readonly demo?: string | false;
   readonly fps: string;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
@@ -46,7 +50,13 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
     .addOption(new Option('--bridge-port <port>', 'web bridge and viewer port').env('SLUICE_BRIDGE_PORT').default('8080'))
     .option('--metrics-port <port>', 'Prometheus /metrics port (-1: off)')
     .option('--models <dir>', 'model repository folder')
-    .addOption(new Option('--demo <model>', 'model the demo stream runs').default('ocr'))
+    .addOption(
+      new Option('--model <[name=]file.onnx>', 'serve an ONNX file with its configuration inferred (repeatable)')
+        .argParser((spec: string, specs: string[] | undefined) => [...(specs ?? []), spec]),
+    )
+    .option('--postprocess <kind>', 'postprocessor of the --model files (see sluice serve --help)')
+    .option('--labels <file>', 'labels of the --model files, one per line')
+    .option('--demo <model>', 'model the demo stream runs [default: ocr, or the first --model]')
     .option('--no-demo', 'no demo stream')
     .addOption(new Option('--fps <n>', 'frames per second of the demo stream').default('5'))
     .option('--tls-cert <file>', 'serve gRPC and the viewer over TLS with this PEM certificate chain (with --tls-key)')
@@ -62,6 +72,9 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
         port: options.port,
         metricsPort: options.metricsPort,
         modelsDir: options.models,
+        modelFiles: options.model,
+        postprocess: options.postprocess,
+        labels: options.labels,
         tlsCert: options.tlsCert,
         tlsKey: options.tlsKey,
         tlsClientCa: options.tlsClientCa,
@@ -86,7 +99,8 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
         ...(global.security.token === undefined ? {} : { upstreamToken: global.security.token }),
       });
       const stop = new AbortController();
-      const demo = options.demo === false ? Promise.resolve() : runDemo(target, security, options.demo, Number(options.fps), stop.signal);
+      const demoModel = options.demo ?? config.modelFiles[0]?.name ?? 'ocr';
+      const demo = demoModel === false ? Promise.resolve() : runDemo(target, security, demoModel, Number(options.fps), stop.signal);
       const login = config.tokenFile === '' ? '' : ' (open it once with &token=<your token>)';
       process.stdout.write(`\nSluice is up. gRPC on ${target}; viewer: ${bridge.url}/?session=${DEMO_SESSION}${login}\n\n`);
       await new Promise<void>((resolve) => {

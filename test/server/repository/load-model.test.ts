@@ -61,7 +61,7 @@ test('invalid configs fail at load with the file and the field', async (t) => {
 test('a models directory without models is an error', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'sluice-empty-'));
   t.after(() => rm(root, { recursive: true, force: true }));
-  await assert.rejects(ModelRepository.load(root), (err: unknown) => err instanceof SluiceError && err.code === 'INVALID_CONFIG' && /no model folders/.test(err.message));
+  await assert.rejects(ModelRepository.load(root), (err: unknown) => err instanceof SluiceError && err.code === 'INVALID_CONFIG' && /has no models/.test(err.message));
   await assert.rejects(ModelRepository.load(join(root, 'nope')), (err: unknown) => err instanceof SluiceError && /does not exist/.test(err.message));
 });
 
