@@ -5,7 +5,7 @@ export { SluiceClient, isServiceError } from './sluice-client.js';
 export { InferenceClient } from './inference-client.js';
 export { channelCredentials, securityClientOptions, type ClientTlsOptions, type ConnectionSecurity } from './connection-security.js';
 export { encodePredictRequest } from './predict-request-codec.js';
-export type { CallOptions, PredictStreamOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
+export type { CallOptions, PredictStreamOptions, PushModelFile, PushModelOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
 export { frameRequest, imageRequest, readImageRequest } from './image-request.js';
 export type { Frame, FrameEncoding, FrameSource, FramesOptions, Size } from './sources/frame.js';
 export { openSource, type OpenSourceOptions } from './sources/open-source.js';
@@ -22,12 +22,17 @@ export { rocCurve, type RocCurve, type RocPoint } from './metrics/roc-curve.js';
 export { metricsAtThreshold, precisionRecallCurve, type PrCurve, type PrPoint, type ThresholdMetrics } from './metrics/precision-recall.js';
 export type { ScoredSample } from './metrics/scored-sample.js';
 export {
+  ConfigOrigin,
   DropPolicy,
   ModelState,
   PredictRequest,
   PredictResponse,
   ResponseOrder,
+  type ClassShare,
+  type ConfigSource,
+  type Detection,
   type Prediction,
+  type Segmentation,
   type StreamOptions,
 } from '../gen/ts/sluice/v1/inference_service.js';
 export { PixelFormat } from '../gen/ts/sluice/v1/image.js';

@@ -2,7 +2,9 @@
  * A typed client for Sluice: the generated grpc-js stubs wrapped so that a stream is an async
  * iterable, every call takes an AbortSignal, and writes honour backpressure.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { type ChannelOptions, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { type ConnectionSecurity, channelCredentials, securityClientOptions } from './connection-security.js';
 import { InferenceClient } from './inference-client.js';
@@ -15,6 +17,8 @@ import {
   type LoadModelResponse,
   type PredictRequest,
   type PredictResponse,
+  type PushFile,
+  type PushModelResponse,
   StreamOptions,
   type WatchResponse,
 } from '../gen/ts/sluice/v1/inference_service.js';
@@ -41,10 +45,27 @@ export interface PredictStreamOptions {
   readonly streamOptions?: Partial<StreamOptions>;
 }
 
+/**
+ * One file of a model to push, by its name in the model folder (a plain file name): read from
+ * `path` (streamed, never held whole), or given as `data`.
+ */
+export type PushModelFile = { readonly name: string; readonly path: string } | { readonly name: string; readonly data: Uint8Array };
+
+/** Options of `pushModel`. */
+export interface PushModelOptions extends CallOptions {
+  /** Replace a model of the same name (otherwise the call fails with ALREADY_EXISTS). */
+  readonly replace?: boolean;
+  /** Bytes per chunk message (default 256 KiB). */
+  readonly chunkBytes?: number;
+  /** Called after each chunk is handed to the channel: bytes sent so far, and in all. */
+  readonly onProgress?: (sent: number, total: number) => void;
+}
+
 /** Health states as `grpc.health.v1` reports them. */
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 const MIB = 1024 * 1024;
+const PUSH_CHUNK_BYTES = 256 * 1024;
 
 function deadlineOf(options: CallOptions): Date | undefined {
   return options.timeoutMs === undefined ? undefined : new Date(Date.now() + options.timeoutMs);
@@ -148,6 +169,67 @@ export class SluiceClient {
     await this.#unary((callback) => this.#stub.unloadModel({ name }, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
   }
 
+  /**
+   * Uploads a model to the server's repository (the admin role) and resolves with the loaded
+   * model once it serves. Files are hashed first, then sent in chunks as fast as the server reads
+   * them and no faster. Aborting the signal cancels the call, and the server removes what it
+   * staged; any failure leaves the server's repository and serving version as they were.
+   */
+  async pushModel(name: string, files: readonly PushModelFile[], options: PushModelOptions = {}): Promise<PushModelResponse> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const chunkBytes = options.chunkBytes ?? PUSH_CHUNK_BYTES;
+    if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new RangeError('options.chunkBytes must be a positive integer');
+    const described: PushFile[] = [];
+    try {
+      for (const file of files) {
+        described.push({ name: file.name, ...('data' in file ? { size: file.data.length, sha256: createHash('sha256').update(file.data).digest('hex') } : await describeFile(file.path, signal)) });
+      }
+    } catch (err: unknown) {
+      throw signal?.aborted === true ? signal.reason : err;
+    }
+    signal?.throwIfAborted();
+    const total = described.reduce((sum, f) => sum + f.size, 0);
+    // Aborted when the call is over, so that a writer waiting for 'drain' stops.
+    const over = new AbortController();
+    let sent = 0;
+    let onAbort = (): void => undefined;
+    const response = new Promise<PushModelResponse>((resolve, reject) => {
+      const call = this.#stub.pushModel(new Metadata(), { deadline: deadlineOf(options) }, (err, value) => {
+        over.abort();
+        if (err !== null) reject(signal?.aborted === true ? signal.reason : err);
+        else resolve(value);
+      });
+      onAbort = () => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const write = async (message: Parameters<typeof call.write>[0]): Promise<void> => {
+        if (!call.write(message)) await once(call, 'drain', { signal: over.signal });
+      };
+      void (async () => {
+        await write({ part: { $case: 'header', value: { name, files: described, replace: options.replace === true } } });
+        for (const [index, file] of files.entries()) {
+          for await (const data of fileChunks(file, described[index]?.size ?? 0, chunkBytes)) {
+            if (over.signal.aborted) return;
+            await write({ part: { $case: 'chunk', value: { file: index, data } } });
+            sent += data.length;
+            options.onProgress?.(sent, total);
+          }
+        }
+        call.end();
+      })().catch((err: unknown) => {
+        // Once the call is over its status tells the story; before, a file that cannot be read does.
+        if (over.signal.aborted) return;
+        reject(err);
+        call.cancel();
+      });
+    });
+    try {
+      return await response;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Streams published for watching. */
   listSessions(options: CallOptions = {}): Promise<ListSessionsResponse> {
     return this.#unary((callback) => this.#stub.listSessions({}, new Metadata(), { deadline: deadlineOf(options) }, callback), options);
@@ -204,6 +286,27 @@ export class SluiceClient {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** Size and SHA-256 of a file, read as a stream. */
+async function describeFile(path: string, signal: AbortSignal | undefined): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const data of createReadStream(path, { signal })) {
+    hash.update(data as Buffer);
+    size += (data as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** The file's first `size` bytes (what its header declared) in chunks of at most `chunkBytes`. */
+async function* fileChunks(file: PushModelFile, size: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  if ('data' in file) {
+    for (let offset = 0; offset < file.data.length; offset += chunkBytes) yield file.data.subarray(offset, offset + chunkBytes);
+    return;
+  }
+  if (size === 0) return;
+  for await (const data of createReadStream(file.path, { highWaterMark: chunkBytes, end: size - 1 })) yield data as Buffer;
 }
 
 /** True for errors that carry a gRPC status. */

@@ -34,6 +34,10 @@ export type SluiceErrorCode =
   | 'PERMISSION_DENIED'
   /** A configuration file or option is invalid. */
   | 'INVALID_CONFIG'
+  /** Bytes received do not match the digest declared for them (an upload's SHA-256). */
+  | 'DIGEST_MISMATCH'
+  /** Another change to the same thing is in progress (a push of the same model); try again later. */
+  | 'CONFLICT'
   /** A bug or an onnxruntime failure: details go to the log, not to the client. */
   | 'INTERNAL';
 

@@ -23,7 +23,9 @@ import type { ModelStatisticsCollector } from './metrics/model-statistics.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { INFERENCE_SERVICE_NAME, modelHealthName } from './control/inference-service-name.js';
 import { ModelControl } from './control/model-control.js';
+import { ModelUpload } from './control/model-upload.js';
 import { WorkerPool } from './pool/worker-pool.js';
+import { modelFileOverrides } from './config/model-file-overrides.js';
 import { ModelRepository } from './repository/model-repository.js';
 import { ModelRouter } from './pipeline/model-router.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -110,9 +112,15 @@ export class SluiceServer {
     const tls = await readServerTls(config);
     const authorizer = await Authorizer.create({ tokenFile: config.tokenFile, logger });
     warnAboutExposure(config, tls !== undefined, authorizer.requiresTokens, logger);
-    const repository = await ModelRepository.load(config.modelsDir);
+    const repository = await ModelRepository.load(config.modelsDir === '' ? undefined : config.modelsDir, {
+      files: config.modelFiles,
+      overrides: modelFileOverrides(config),
+    });
     const models = repository.list();
-    logger.info({ models: models.map((m) => m.name), dir: config.modelsDir }, 'model repository loaded');
+    logger.info({ models: models.map((m) => m.name), dir: config.modelsDir, files: config.modelFiles.map((f) => f.path) }, 'model repository loaded');
+    for (const model of models) {
+      for (const note of model.notes) logger.warn({ model: model.name }, `model ${model.name} ${note}`);
+    }
     const poolOptions = { workers: config.workers, intraOpThreads: config.intraOpThreads, maxImagePixels: config.maxImagePixels, runTimeoutMs: config.runTimeoutMs, logger };
     const pool = await WorkerPool.start({ ...poolOptions, models: repository.onnxSpecs() });
     let metrics: ServerMetrics | undefined;
@@ -140,6 +148,7 @@ export class SluiceServer {
       published,
       metrics,
       control,
+      uploads: new ModelUpload({ repository, control, maxModelBytes: config.maxModelBytes, logger }),
       budget,
       maxStreamBytes: config.maxStreamBytes,
       streamLimits,

@@ -27,6 +27,7 @@ const REQUIRED: ReadonlyMap<string, Requirement> = new Map<string, Requirement>(
   [`${INFERENCE}Watch`, 'watch'],
   [`${INFERENCE}LoadModel`, 'admin'],
   [`${INFERENCE}UnloadModel`, 'admin'],
+  [`${INFERENCE}PushModel`, 'admin'],
   [`${KSERVE}ServerLive`, 'infer'],
   [`${KSERVE}ServerReady`, 'infer'],
   [`${KSERVE}ModelReady`, 'infer'],

@@ -5,6 +5,7 @@
  * (`predict-codec.ts`).
  */
 import {
+  type ServerReadableStream,
   type ServerUnaryCall,
   type ServiceDefinition,
   type handleBidiStreamingCall,
@@ -25,6 +26,8 @@ import {
   type LoadModelRequest,
   type LoadModelResponse,
   type ModelSummary,
+  type PushModelRequest,
+  type PushModelResponse,
   type UnloadModelRequest,
   type UnloadModelResponse,
   InferenceServiceService,
@@ -41,6 +44,7 @@ import { type LoadedModel, protoFieldName } from '../repository/load-model.js';
 import type { ModelRepository } from '../repository/model-repository.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { ModelControl } from '../control/model-control.js';
+import type { ModelUpload } from '../control/model-upload.js';
 import type { ModelRouter } from '../pipeline/model-router.js';
 import type { SessionRegistry } from '../watch/session-registry.js';
 import { type EncodedWatchEvent, serializeWatchEvent } from '../watch/watch-codec.js';
@@ -59,6 +63,8 @@ export interface InferenceServiceDeps {
   readonly published: SessionRegistry;
   readonly metrics: ServerMetrics;
   readonly control: ModelControl;
+  /** Models pushed over the network (`PushModel`). */
+  readonly uploads: ModelUpload;
   /** The server's byte budget for items in flight. */
   readonly budget: ByteBudget;
   /** Bytes one stream may hold. */
@@ -149,6 +155,16 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
       );
     },
 
+    pushModel(call: ServerReadableStream<PushModelRequest, PushModelResponse>, callback: sendUnaryData<PushModelResponse>): void {
+      if (!deps.accepting()) return fail(callback, shuttingDown());
+      const cancelled = new AbortController();
+      call.once('cancelled', () => cancelled.abort());
+      return void deps.uploads.receive(call, { signal: cancelled.signal, caller: callerOf(call), accepting: deps.accepting }).then(
+        ({ model, bytes }) => callback(null, { model: summary(model), config: model.config, bytes }),
+        (err: unknown) => fail(callback, err),
+      );
+    },
+
     listSessions(call: ServerUnaryCall<ListSessionsRequest, ListSessionsResponse>, callback: sendUnaryData<ListSessionsResponse>): void {
       callback(null, { sessions: deps.published.list(callerOf(call)).map((s) => s.info()) });
     },
@@ -178,7 +194,8 @@ export function createInferenceService(deps: InferenceServiceDeps): InferenceSer
 
     getModel(call: ServerUnaryCall<GetModelRequest, GetModelResponse>, callback: sendUnaryData<GetModelResponse>): void {
       try {
-        return callback(null, { config: repository.require(call.request.name).config, state: ModelState.MODEL_STATE_READY });
+        const model = repository.require(call.request.name);
+        return callback(null, { config: model.config, state: ModelState.MODEL_STATE_READY, sources: [...model.sources] });
       } catch (err: unknown) {
         return fail(callback, err);
       }

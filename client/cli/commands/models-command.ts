@@ -1,14 +1,19 @@
 /**
- * `sluice models [name]`: the repository as a table, or one model's configuration as JSON.
+ * `sluice models [name]`: the repository as a table, or one model's configuration as JSON; and
+ * its subcommands, `push` (upload a model) and `init` (write a model.yaml for an ONNX file). A
+ * first argument that is not a subcommand is a model name, so `sluice models tiny-cnn` describes
+ * tiny-cnn as it always did.
  */
 import type { Command } from 'commander';
 import { GetModelResponse, ListModelsResponse, modelStateToJSON } from '../../../gen/ts/sluice/v1/inference_service.js';
 import { type GlobalOptions, connect } from '../cli-context.js';
+import { registerModelsInitCommand } from './models-init-command.js';
+import { registerModelsPushCommand } from './models-push-command.js';
 
 export function registerModelsCommand(program: Command, globals: () => GlobalOptions): void {
-  program
+  const models = program
     .command('models')
-    .description('list the models, or show one model\'s configuration')
+    .description('list the models, or show one model\'s configuration; push and init work on model files')
     .argument('[name]', 'model to describe')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, options: { json?: boolean }) => {
@@ -38,6 +43,8 @@ export function registerModelsCommand(program: Command, globals: () => GlobalOpt
         client.close();
       }
     });
+  registerModelsPushCommand(models, globals);
+  registerModelsInitCommand(models, globals);
 }
 
 function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {

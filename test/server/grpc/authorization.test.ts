@@ -13,6 +13,7 @@ import { sluice } from '../../client/cli/run-cli.js';
 import { solidPng } from '../../helpers/images.js';
 import { addRequest, imageItem } from '../../helpers/requests.js';
 import { MODELS_DIR, startTestServer } from '../../helpers/test-server.js';
+import { codeOf } from '../../helpers/code-of.js';
 
 const TOKENS = {
   runner: 'runner-token-0123456789abcdef',
@@ -40,17 +41,6 @@ function clientFor(t: TestContext, address: string, token?: string): SluiceClien
   const client = new SluiceClient(address, token === undefined ? {} : { token });
   t.after(() => client.close());
   return client;
-}
-
-/** The status code a call ends with, OK when it succeeds. */
-async function codeOf(call: Promise<unknown>): Promise<status> {
-  try {
-    await call;
-    return status.OK;
-  } catch (err: unknown) {
-    if (!isServiceError(err)) throw err;
-    return err.code;
-  }
 }
 
 async function* oneItem(request: PredictRequest): AsyncGenerator<PredictRequest> {

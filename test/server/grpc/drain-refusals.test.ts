@@ -6,16 +6,7 @@ import { SluiceClient, type PredictRequest, isServiceError } from '../../../clie
 import { renderText } from '../../helpers/images.js';
 import { addRequest, imageItem } from '../../helpers/requests.js';
 import { startTestServer } from '../../helpers/test-server.js';
-
-async function codeOf(call: Promise<unknown>): Promise<status> {
-  try {
-    await call;
-    return status.OK;
-  } catch (err: unknown) {
-    if (!isServiceError(err)) throw err;
-    return err.code;
-  }
-}
+import { codeOf } from '../../helpers/code-of.js';
 
 test('while a server drains, new calls of every kind are refused UNAVAILABLE and accepted items are still answered', async (t) => {
   const { server, address } = await startTestServer(t);
