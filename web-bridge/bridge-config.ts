@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import type { ConnectionSecurity } from '../client/index.js';
 import { normalizeOrigin } from './access/origin-policy.js';
 import { BridgeConfigError } from './bridge-config-error.js';
+import { DatasetCatalogue } from './datasets/dataset-catalogue.js';
+import { DatasetError } from './datasets/dataset-error.js';
 import { DEFAULT_PUBLIC_DIR } from './package-root.js';
 import { type ListenTls, type UpstreamTlsOptions, resolveListenTls, resolveUpstreamSecurity } from './tls-config.js';
 
@@ -59,6 +61,13 @@ export interface BridgeOptions {
    * sent while this many starts wait is refused with TOO_MANY_SOURCES.
    */
   readonly maxSourcesPerSocket?: number;
+  /**
+   * Folder of labelled datasets for the batch evaluation page: each subfolder is one, with class
+   * folders or a labels.csv. Scanned once at start; an invalid one fails the start (default: none).
+   */
+  readonly datasets?: string;
+  /** Largest model upload from the page, all its files together, in bytes (default 1 GiB). */
+  readonly maxUploadBytes?: number;
 }
 
 /** The validated options, with the TLS files read. */
@@ -82,6 +91,9 @@ export interface BridgeConfig {
   readonly allowedOrigins: readonly string[];
   readonly maxSockets: number;
   readonly maxSourcesPerSocket: number;
+  /** The datasets found in `datasets`; `DatasetCatalogue.EMPTY` without it. */
+  readonly datasets: DatasetCatalogue;
+  readonly maxUploadBytes: number;
 }
 
 function positiveInteger(options: Record<string, unknown>, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -113,6 +125,17 @@ function checkTokenFile(value: unknown): string {
   return value;
 }
 
+function scanDatasets(value: unknown): DatasetCatalogue {
+  if (value === undefined) return DatasetCatalogue.EMPTY;
+  if (typeof value !== 'string' || value === '') throw new BridgeConfigError('options.datasets', `must be a folder path, got ${JSON.stringify(value)}`);
+  try {
+    return DatasetCatalogue.scan(value);
+  } catch (err: unknown) {
+    if (err instanceof DatasetError) throw new BridgeConfigError('options.datasets', `(${value}) is not a usable folder of datasets: ${err.message}`);
+    throw err;
+  }
+}
+
 function checkAllowedOrigins(value: unknown): readonly string[] {
   if (value === undefined) return Object.freeze([]);
   if (!Array.isArray(value)) throw new BridgeConfigError('options.allowedOrigins', `must be a list of origins such as https://viewer.example, got ${JSON.stringify(value)}`);
@@ -128,8 +151,8 @@ function checkAllowedOrigins(value: unknown): readonly string[] {
 }
 
 /**
- * Checks `options`, reads the TLS files they name, and returns the frozen configuration; throws
- * `BridgeConfigError` naming the option.
+ * Checks `options`, reads the TLS files they name, scans the datasets folder, and returns the
+ * frozen configuration; throws `BridgeConfigError` naming the option.
  */
 export function resolveBridgeConfig(options: BridgeOptions): BridgeConfig {
   if (typeof options !== 'object' || options === null) throw new BridgeConfigError('options', 'must be an object');
@@ -142,6 +165,7 @@ export function resolveBridgeConfig(options: BridgeOptions): BridgeConfig {
   const config: BridgeConfig = {
     server: checkServer(raw['server']),
     maxFrameBytes: positiveInteger(raw, 'maxFrameBytes', 8 * MIB, 1024 * MIB),
+    maxUploadBytes: positiveInteger(raw, 'maxUploadBytes', 1024 * MIB),
     maxSocketBufferBytes: positiveInteger(raw, 'maxSocketBufferBytes', MIB),
     defaultWindow: positiveInteger(raw, 'defaultWindow', Math.min(4, maxWindow), maxWindow),
     maxWindow,
@@ -155,6 +179,7 @@ export function resolveBridgeConfig(options: BridgeOptions): BridgeConfig {
     allowedOrigins: checkAllowedOrigins(raw['allowedOrigins']),
     maxSockets: positiveInteger(raw, 'maxSockets', 256, 1_000_000),
     maxSourcesPerSocket: positiveInteger(raw, 'maxSourcesPerSocket', 4, 1024),
+    datasets: scanDatasets(raw['datasets']),
   };
   return Object.freeze(config);
 }

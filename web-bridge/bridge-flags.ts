@@ -27,7 +27,9 @@ export const BRIDGE_USAGE = `usage: sluice-bridge [options]
   --upstream-server-name NAME  name the server's certificate carries [SLUICE_BRIDGE_UPSTREAM_SERVER_NAME]
   --upstream-token TOKEN       the bridge's own token for the server; prefer the variable [SLUICE_BRIDGE_UPSTREAM_TOKEN]
   --max-frame-bytes N          largest frame a browser may send [SLUICE_BRIDGE_MAX_FRAME_BYTES, 8 MiB]
+  --max-upload-bytes N         largest model upload from the page (admin) [SLUICE_BRIDGE_MAX_UPLOAD_BYTES, 1 GiB]
   --public-dir DIR             the built viewer [SLUICE_BRIDGE_PUBLIC_DIR]
+  --datasets DIR               labelled datasets for the evaluation page, one subfolder each [SLUICE_BRIDGE_DATASETS]
   --log-level LEVEL            [SLUICE_LOG_LEVEL, info]
 `;
 
@@ -76,7 +78,9 @@ export function readBridgeFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
       'upstream-server-name': { type: 'string' },
       'upstream-token': { type: 'string' },
       'max-frame-bytes': { type: 'string' },
+      'max-upload-bytes': { type: 'string' },
       'public-dir': { type: 'string' },
+      datasets: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -104,7 +108,9 @@ export function readBridgeFlags(argv: readonly string[], env: NodeJS.ProcessEnv)
       upstreamTls: upstreamTls ? upstreamFiles : undefined,
       upstreamToken: values['upstream-token'] ?? env['SLUICE_BRIDGE_UPSTREAM_TOKEN'],
       maxFrameBytes: integer('--max-frame-bytes', values['max-frame-bytes'] ?? env['SLUICE_BRIDGE_MAX_FRAME_BYTES']),
+      maxUploadBytes: integer('--max-upload-bytes', values['max-upload-bytes'] ?? env['SLUICE_BRIDGE_MAX_UPLOAD_BYTES']),
       publicDir: values['public-dir'] ?? env['SLUICE_BRIDGE_PUBLIC_DIR'],
+      datasets: values.datasets ?? env['SLUICE_BRIDGE_DATASETS'],
     }),
   };
   return { help: values.help === true, logLevel: values['log-level'] ?? env['SLUICE_LOG_LEVEL'] ?? 'info', options };

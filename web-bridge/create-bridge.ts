@@ -8,7 +8,9 @@ import { BridgeAccess } from './access/bridge-access.js';
 import { PrivateSessions } from './access/private-sessions.js';
 import { type BridgeOptions, resolveBridgeConfig } from './bridge-config.js';
 import { registerApiRoutes } from './routes/api-routes.js';
+import { registerDatasetRoutes } from './routes/dataset-routes.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerModelRoutes } from './routes/model-routes.js';
 import { registerViewerRoutes } from './routes/viewer-routes.js';
 import { SluiceUpstream } from './upstream/sluice-upstream.js';
 import { registerWsRoute } from './ws/ws-route.js';
@@ -60,6 +62,8 @@ export async function assembleBridge(options: CreateBridgeOptions): Promise<Asse
     // app.close() waiting. Hooks apply to every route of the instance, whenever it was added.
     registerAccessHook(app, access, config.tls !== undefined);
     registerApiRoutes(app, upstream, privateSessions);
+    registerDatasetRoutes(app, config.datasets);
+    await registerModelRoutes(app, upstream, config.maxUploadBytes);
     registerHealthRoute(app, upstream);
     await registerViewerRoutes(app, config.publicDir);
     await app.ready();

@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 1;
 export const WS_ERROR_CODES = [
   /** A text message that is not a JSON object. */
   'BAD_JSON',
-  /** `type` missing or not one of watch, source, stop. */
+  /** `type` missing or not one of watch, source, evaluate, stop. */
   'UNKNOWN_TYPE',
   /** A known type with a missing or invalid field; the message names the field. */
   'BAD_MESSAGE',
@@ -41,8 +41,10 @@ export const WS_ERROR_CODES = [
    * with `grpcCode` 7).
    */
   'PERMISSION_DENIED',
-  /** A `source` while the socket already has the bridge's `maxSourcesPerSocket` sources starting; the message names the limit. */
+  /** A `source` or `evaluate` while the socket already has the bridge's `maxSourcesPerSocket` of them starting; the message names the limit. */
   'TOO_MANY_SOURCES',
+  /** `evaluate` names a dataset the bridge does not have (see `GET /api/datasets`). */
+  'UNKNOWN_DATASET',
 ] as const;
 
 export type WsErrorCode = (typeof WS_ERROR_CODES)[number];
@@ -77,12 +79,45 @@ export interface SourceMessage {
   readonly private?: boolean;
 }
 
-/** Ends the current watch or source. */
+/** Most images one `evaluate` may run: `paths` entries, or `upload`. */
+export const MAX_EVALUATE_IMAGES = 100_000;
+
+/**
+ * Run `model` over images of a dataset (`GET /api/datasets`), on one Predict stream that drops
+ * nothing: every path is answered once, in order, by a result with `activity: "evaluate"`,
+ * `index` and `path`; then `ended` says `done`. Images are read from disk as the window frees.
+ */
+export interface EvaluateDatasetMessage {
+  readonly type: 'evaluate';
+  readonly model: string;
+  readonly dataset: string;
+  /** Items of the dataset (their `path`), in the order to run them; at most `MAX_EVALUATE_IMAGES`. */
+  readonly paths: readonly string[];
+  /** Images in flight (default: the bridge's `defaultWindow`; larger values are capped at its `maxWindow`). */
+  readonly window?: number;
+}
+
+/**
+ * Run `model` over images the page sends: after this message, the next `upload` binary messages
+ * are the images (encoded JPEG, PNG or WebP), in order; result `index` n answers the n-th.
+ */
+export interface EvaluateUploadMessage {
+  readonly type: 'evaluate';
+  readonly model: string;
+  /** How many images follow; at most `MAX_EVALUATE_IMAGES`. */
+  readonly upload: number;
+  /** As for a dataset. */
+  readonly window?: number;
+}
+
+export type EvaluateMessage = EvaluateDatasetMessage | EvaluateUploadMessage;
+
+/** Ends the current watch or source (gracefully: frames sent are answered), or cancels an evaluation at once. */
 export interface StopMessage {
   readonly type: 'stop';
 }
 
-export type ClientMessage = WatchMessage | SourceMessage | StopMessage;
+export type ClientMessage = WatchMessage | SourceMessage | EvaluateMessage | StopMessage;
 
 // Bridge to client (text).
 
@@ -109,7 +144,7 @@ export interface SourceStartedMessage {
   readonly window: number;
 }
 
-/** Why an activity ended. */
+/** Why an activity ended; an evaluation ends `done`, `stopped` or `error` only. */
 export type EndReason =
   /** The watched stream ended, or after `stop` every frame of the source was answered. */
   | 'completed'
@@ -118,12 +153,31 @@ export type EndReason =
   /** A new watch or source replaced it; results still in flight are discarded. */
   | 'replaced'
   /** Its gRPC call failed; an `error` message said why. */
-  | 'failed';
+  | 'failed'
+  /** An evaluation answered every image. */
+  | 'done'
+  /** An evaluation failed (its gRPC call, or its model check); an `error` message said why. */
+  | 'error';
 
-/** A watch or a source is over; no result of it follows. */
+/**
+ * An evaluation has started: `total` results follow, then `ended`. For an upload, send the
+ * images now (the bridge also takes those sent before this message).
+ */
+export interface EvaluateStartedMessage {
+  readonly type: 'evaluate-started';
+  readonly activity: 'evaluate';
+  /** Names this run in its results and its `ended` (never published). */
+  readonly session: string;
+  readonly model: string;
+  readonly total: number;
+  /** The window in force, after the bridge's cap. */
+  readonly window: number;
+}
+
+/** A watch, a source or an evaluation is over; no result of it follows. */
 export interface EndedMessage {
   readonly type: 'ended';
-  readonly activity: 'watch' | 'source';
+  readonly activity: 'watch' | 'source' | 'evaluate';
   readonly session: string;
   readonly reason: EndReason;
   readonly counters: ActivityCounters;
@@ -139,13 +193,18 @@ export interface ErrorMessage {
   readonly frame?: number;
 }
 
-export type ServerControlMessage = HelloMessage | WatchingMessage | SourceStartedMessage | EndedMessage | ErrorMessage;
+export type ServerControlMessage = HelloMessage | WatchingMessage | SourceStartedMessage | EvaluateStartedMessage | EndedMessage | ErrorMessage;
 
 /**
  * Counts of one activity, so far. For a source, every frame received is forwarded, waiting or
  * dropped by the bridge (`frames = framesForwarded + framesWaiting + framesDropped`, plus frames
  * refused with FRAME_TOO_LARGE), and every frame gets one result: the server's answer (a
  * prediction, an error, or `dropped`, counted in `framesDroppedByServer`) or the bridge's `dropped`.
+ *
+ * For an evaluation, `frames` are the images taken (read from disk, or received from the page),
+ * `framesWaiting` those received and not yet forwarded, and nothing is ever dropped: every image
+ * gets one result (the server's answer, or an error the bridge makes for a file it cannot read or
+ * that is too large), and a result waits for the socket to drain rather than being dropped.
  */
 export interface ActivityCounters {
   /** Frames received from the client (sources only). */
@@ -171,8 +230,12 @@ export interface ActivityCounters {
 
 export interface ResultHeader {
   readonly type: 'result';
-  readonly activity: 'watch' | 'source';
+  readonly activity: 'watch' | 'source' | 'evaluate';
   readonly session: string;
+  /** Evaluations: the image's position in `paths` or in the upload. */
+  readonly index?: number;
+  /** Evaluations of a dataset: the image's path. */
+  readonly path?: string;
   /** The server's response; coordinates are in the pixels of the image the item carried. */
   readonly response: PredictResponseJson;
   /** Size of the attached JPEG; 0 when there is none. */

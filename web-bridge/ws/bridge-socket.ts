@@ -1,6 +1,6 @@
 /**
  * One client's WebSocket: reads its control messages and frames, runs at most one activity at a
- * time (a watch or a source), and sends it results through a bounded `SocketSender`. Every
+ * time (a watch, a source or an evaluation), and sends it results through a bounded `SocketSender`. Every
  * message is checked against the socket's token for the role it needs, so a token taken out of
  * the bridge's token file stops working on sockets already open.
  */
@@ -13,13 +13,14 @@ import type { BridgeAccess, BridgeNeed, Credentials } from '../access/bridge-acc
 import type { PrivateSessions } from '../access/private-sessions.js';
 import type { BridgeConfig } from '../bridge-config.js';
 import type { PredictResponseJson } from '../protocol/predict-response-json.js';
-import { type EndReason, type ErrorMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
+import { type EndReason, type ErrorMessage, type EvaluateMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
 import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
 import { type Activity, type Sourcing, type Starting, type Watching, newCounters, resultMessage, snapshot } from './activity.js';
 import { parseClientMessage } from './parse-client-message.js';
 import { pickImageModel } from './pick-image-model.js';
 import { SocketSender } from './socket-sender.js';
 import { SourceRelay } from './source-relay.js';
+import { Evaluation, socketSink } from './evaluation.js';
 import { upstreamErrorMessage } from './upstream-error.js';
 import { WatchRelay } from './watch-relay.js';
 
@@ -43,6 +44,10 @@ export class BridgeSocket {
   readonly #sender: SocketSender;
   readonly #log: FastifyBaseLogger;
   #activity: Activity | undefined;
+  /** The evaluation running; kept apart from `#activity`, but never alongside one. */
+  #evaluation: Evaluation | undefined;
+  /** Images of an upload that ended early still to come from the page: ignored, not refused. */
+  #strayUploads = 0;
   /** Sources waiting for the model list, superseded ones included: each holds a call to the server. */
   #sourceStarts = 0;
   #closed = false;
@@ -63,6 +68,8 @@ export class BridgeSocket {
     this.#closed = true;
     this.#cancel(this.#activity);
     this.#activity = undefined;
+    this.#evaluation?.dispose();
+    this.#evaluation = undefined;
   }
 
   /** Cancels the activity and closes the socket with 1001; cuts it after `graceMs` if the client does not answer. */
@@ -109,6 +116,16 @@ export class BridgeSocket {
         });
         return;
       }
+      case 'evaluate': {
+        const user = this.#user('infer', 'evaluating images');
+        if (user === undefined) return;
+        if (this.#sourceStarts >= this.#deps.config.maxSourcesPerSocket) {
+          this.#error({ type: 'error', code: 'TOO_MANY_SOURCES', message: `this socket already has ${this.#sourceStarts} sources or evaluations starting; the bridge allows ${this.#deps.config.maxSourcesPerSocket} (maxSourcesPerSocket): wait for "evaluate-started"` });
+          return;
+        }
+        this.#startEvaluation(message, user);
+        return;
+      }
       case 'stop':
         this.#stop();
         return;
@@ -132,6 +149,14 @@ export class BridgeSocket {
   }
 
   #onFrame(frame: Buffer): void {
+    if (this.#evaluation?.takesUploads === true) {
+      this.#evaluation.pushUpload(frame);
+      return;
+    }
+    if (this.#strayUploads > 0) {
+      this.#strayUploads--;
+      return;
+    }
     const activity = this.#activity;
     if (activity?.kind !== 'source' || activity.stopping) {
       this.#error({
@@ -158,8 +183,11 @@ export class BridgeSocket {
     else activity.counters.resultsDropped++;
   }
 
-  /** Ends the current activity, telling the client why (unless it never reached it). */
+  /** Ends the current activity, telling the client why (unless it never reached it); an evaluation ends `stopped`. */
   #replace(reason: EndReason): void {
+    this.#evaluation?.stop();
+    // Binary messages after a new activity's message are its own, not a stopped upload's.
+    this.#strayUploads = 0;
     const activity = this.#activity;
     if (activity === undefined) return;
     this.#cancel(activity);
@@ -280,7 +308,32 @@ export class BridgeSocket {
     this.#sender.control({ type: 'source-started', session, model: model.name, window });
   }
 
+  #startEvaluation(message: EvaluateMessage, user: string): void {
+    this.#replace('replaced');
+    const { config, upstream } = this.#deps;
+    const opened = Evaluation.open(message, config, {
+      upstream,
+      log: this.#log,
+      sink: socketSink(this.#socket, this.#sender, config.maxSocketBufferBytes),
+      onOver: (over) => {
+        if (this.#evaluation !== over) return;
+        this.#evaluation = undefined;
+        this.#strayUploads = over.uploadsMissing;
+      },
+    });
+    if (!(opened instanceof Evaluation)) return this.#error(opened);
+    this.#evaluation = opened;
+    this.#log.info({ session: opened.session, model: message.model, window: opened.window, user }, 'evaluation starting');
+    this.#sourceStarts++;
+    void opened.start().finally(() => this.#sourceStarts--);
+  }
+
   #stop(): void {
+    this.#strayUploads = 0;
+    if (this.#evaluation !== undefined) {
+      this.#evaluation.stop();
+      return;
+    }
     const activity = this.#activity;
     if (activity === undefined) return;
     if (activity.kind === 'source') {

@@ -1,7 +1,7 @@
 /**
  * Checks a client's text message against the protocol: a typed message, or the error to answer.
  */
-import type { ClientMessage, WsErrorCode } from '../protocol/messages.js';
+import { type ClientMessage, type EvaluateMessage, MAX_EVALUATE_IMAGES, type WsErrorCode } from '../protocol/messages.js';
 
 /** Limits the checks need. */
 export interface MessageLimits {
@@ -24,6 +24,36 @@ function optionalInteger(body: Record<string, unknown>, field: string, min: numb
     return `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`;
   }
   return value;
+}
+
+/**
+ * An `evaluate`: a model, and either a dataset with paths or an upload count. The window is
+ * capped at `maxWindow` rather than refused: a page cannot know the bridge's limit. Whether the
+ * dataset and its paths exist is for the socket, which has the catalogue.
+ */
+function parseEvaluate(fields: Record<string, unknown>, limits: MessageLimits): ParsedMessage {
+  const model = fields['model'];
+  if (typeof model !== 'string' || model === '') return bad(`evaluate.model must name a model, got ${JSON.stringify(model)}`);
+  const window = optionalInteger(fields, 'window', 1, 2 ** 31 - 1);
+  if (typeof window === 'string') return bad(`evaluate.${window}`);
+  const capped = window === undefined ? {} : { window: Math.min(window, limits.maxWindow) };
+  const { dataset, paths, upload } = fields;
+  let message: EvaluateMessage;
+  if (upload !== undefined) {
+    if (dataset !== undefined || paths !== undefined) return bad('evaluate takes either dataset and paths, or upload, not both');
+    if (typeof upload !== 'number' || !Number.isInteger(upload) || upload < 0 || upload > MAX_EVALUATE_IMAGES) {
+      return bad(`evaluate.upload must be the number of images that follow, an integer from 0 to ${MAX_EVALUATE_IMAGES}, got ${JSON.stringify(upload)}`);
+    }
+    message = { type: 'evaluate', model, upload, ...capped };
+  } else {
+    if (typeof dataset !== 'string' || dataset === '') return bad(`evaluate.dataset must name a dataset (or give upload), got ${JSON.stringify(dataset)}`);
+    if (!Array.isArray(paths)) return bad(`evaluate.paths must be a list of the dataset's image paths, got ${JSON.stringify(paths)}`);
+    if (paths.length > MAX_EVALUATE_IMAGES) return bad(`evaluate.paths has ${paths.length} paths; an evaluation takes at most ${MAX_EVALUATE_IMAGES}`);
+    const wrong = paths.findIndex((path: unknown) => typeof path !== 'string' || path === '');
+    if (wrong >= 0) return bad(`evaluate.paths[${wrong}] must be an image path, got ${JSON.stringify(paths[wrong] as unknown)}`);
+    message = { type: 'evaluate', model, dataset, paths: paths as string[], ...capped };
+  }
+  return { ok: true, message };
 }
 
 export function parseClientMessage(text: string, limits: MessageLimits): ParsedMessage {
@@ -73,11 +103,13 @@ export function parseClientMessage(text: string, limits: MessageLimits): ParsedM
         },
       };
     }
+    case 'evaluate':
+      return parseEvaluate(fields, limits);
     default:
       return {
         ok: false,
         code: 'UNKNOWN_TYPE',
-        message: typeof type === 'string' ? `unknown message type ${JSON.stringify(type)}; expected watch, source or stop` : 'a message needs a string "type": watch, source or stop',
+        message: typeof type === 'string' ? `unknown message type ${JSON.stringify(type)}; expected watch, source, evaluate or stop` : 'a message needs a string "type": watch, source, evaluate or stop',
       };
   }
 }

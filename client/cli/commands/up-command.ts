@@ -37,6 +37,8 @@ interface UpOptions {
   readonly tlsKey?: string;
   readonly tlsClientCa?: string;
   readonly tokenFile?: string;
+  /** Undefined: the shipped `eval/datasets`, when it exists. */
+  readonly datasets?: string;
 }
 
 export function registerUpCommand(program: Command, globals: () => GlobalOptions & { readonly paths: UpstreamPaths }): void {
@@ -63,6 +65,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--tls-client-ca <file>', 'require client certificates signed by this CA on the gRPC port (give the demo --cert and --key)')
     .option('--token-file <file>', 'tokens and roles for the server and the viewer (the demo and the bridge use --token)')
+    .option('--datasets <dir>', 'labelled datasets for the evaluation page, one subfolder each [default: the shipped eval/datasets]')
     .action(async (options: UpOptions) => {
       const global = globals();
       const { SluiceServer, resolveServerConfig } = await import('../../../server/index.js');
@@ -89,6 +92,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
       // Inside one process the server's own certificate is a fair trust anchor when no CA is given.
       const upstreamTls = config.tlsCert === '' ? undefined : { ...global.paths, ca: global.paths.ca ?? config.tlsCert };
       const security = await demoSecurity(global.security, config.tlsCert);
+      const datasets = options.datasets ?? (await import('../../../web-bridge/datasets/shipped-datasets.js')).shippedDatasetsDir();
       const bridge = await startBridge({
         server: target,
         host: server.config.host,
@@ -97,6 +101,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
         ...(config.tokenFile === '' ? {} : { tokenFile: config.tokenFile }),
         ...(upstreamTls === undefined ? {} : { upstreamTls }),
         ...(global.security.token === undefined ? {} : { upstreamToken: global.security.token }),
+        ...(datasets === undefined ? {} : { datasets }),
       });
       const stop = new AbortController();
       const demoModel = options.demo ?? config.modelFiles[0]?.name ?? 'ocr';
