@@ -11,6 +11,7 @@ import { type Principal, SluiceError } from '../../server/index.js';
 import { type BridgeAccess, type BridgeNeed, requestCredentials } from './bridge-access.js';
 import { hostFitsConnection } from './loopback-host.js';
 import { tokenCookie } from './token-cookie.js';
+import { MODEL_UPLOAD_PATH } from '../routes/model-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,6 +29,9 @@ export interface AccessRefusal {
 function needOf(path: string): BridgeNeed | undefined {
   if (path === '/healthz') return undefined;
   if (path === '/api/sessions') return 'watch';
+  // Evaluating a dataset is running models; uploading one changes what the server serves.
+  if (path === '/api/datasets' || path.startsWith('/api/datasets/')) return 'infer';
+  if (path === MODEL_UPLOAD_PATH) return 'admin';
   // The page, its assets, /api/models and /ws; each socket message is checked again for its own role.
   return 'view';
 }

@@ -8,13 +8,23 @@ import {
   type connectivityState,
   Metadata,
 } from '@grpc/grpc-js';
-import { type ConnectionSecurity, InferenceClient, channelCredentials, securityClientOptions } from '../../client/index.js';
 import {
+  type ConnectionSecurity,
+  InferenceClient,
+  type PushModelFile,
+  type PushModelOptions,
+  SluiceClient,
+  channelCredentials,
+  securityClientOptions,
+} from '../../client/index.js';
+import {
+  type GetModelResponse,
   type InferenceServiceClient,
   type ListModelsResponse,
   type ListSessionsResponse,
   type PredictRequest,
   type PredictResponse,
+  type PushModelResponse,
   type WatchRequest,
   type WatchResponse,
 } from '../../gen/ts/sluice/v1/inference_service.js';
@@ -40,12 +50,16 @@ export class SluiceUpstream {
   readonly #stub: InferenceServiceClient;
   readonly #timeoutMs: number;
   readonly #open = new Set<Cancellable>();
+  readonly #security: ConnectionSecurity;
+  /** For the rare model uploads and lookups: the client library's push, on a channel of its own. */
+  #models: SluiceClient | undefined;
   #closed = false;
 
   constructor(address: string, options: SluiceUpstreamOptions) {
     this.address = address;
     this.#timeoutMs = options.timeoutMs;
     const security = options.security ?? {};
+    this.#security = security;
     this.#stub = new InferenceClient(address, channelCredentials(security), {
       ...securityClientOptions(security),
       'grpc.max_receive_message_length': options.maxMessageBytes,
@@ -63,6 +77,16 @@ export class SluiceUpstream {
     return new Promise((resolve, reject) => {
       this.#stub.listSessions({}, new Metadata(), { deadline: this.#deadline() }, (err, value) => (err === null ? resolve(value) : reject(err)));
     });
+  }
+
+  /** One model's completed configuration and the origin of each value. */
+  getModel(name: string): Promise<GetModelResponse> {
+    return this.#modelClient().getModel(name, { timeoutMs: this.#timeoutMs });
+  }
+
+  /** Uploads a model (`PushModel`, the admin role); no deadline, as an upload takes what it takes. */
+  pushModel(name: string, files: readonly PushModelFile[], options: Pick<PushModelOptions, 'replace' | 'signal'> = {}): Promise<PushModelResponse> {
+    return this.#modelClient().pushModel(name, files, options);
   }
 
   /** Opens a Watch; the call is cancelled by `close()` if still open. */
@@ -92,6 +116,13 @@ export class SluiceUpstream {
     for (const call of this.#open) call.cancel();
     this.#open.clear();
     this.#stub.close();
+    this.#models?.close();
+  }
+
+  #modelClient(): SluiceClient {
+    if (this.#closed) throw new Error('the bridge is closing');
+    this.#models ??= new SluiceClient(this.address, this.#security);
+    return this.#models;
   }
 
   #track<T extends Cancellable>(call: T): T {

@@ -7,13 +7,11 @@
  * (or as the config's `file`), the labels as the config's `labels_file` or, without a config, as
  * `labels.txt`, which the server picks up beside an ONNX file it configures itself.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { parseDocument } from 'yaml';
 import { PushModelResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { ModelFilesError, modelPushFiles } from '../../model-push-files.js';
 import type { PushModelFile } from '../../sluice-client.js';
 import { CliError, type GlobalOptions, connect } from '../cli-context.js';
 import { onInterrupt } from '../interrupt.js';
@@ -26,11 +24,6 @@ interface PushFlags {
   json?: boolean;
   quiet?: boolean;
 }
-
-/** The file names the server's loader reads by default. */
-const MODEL_FILE = 'model.onnx';
-const CONFIG_FILE = 'model.yaml';
-const LABELS_BESIDE = 'labels.txt';
 
 export function registerModelsPushCommand(models: Command, globals: () => GlobalOptions): void {
   models
@@ -92,47 +85,14 @@ Examples:
     });
 }
 
-/** The files to send, named as the server's loader will look for them. */
+/** The files to send, named as the server's loader will look for them; a problem is the user's. */
 async function filesToPush(onnx: string, flags: PushFlags, name: string): Promise<PushModelFile[]> {
-  if (!onnx.endsWith('.onnx')) throw new CliError(`${onnx} is not an .onnx file`);
-  for (const path of [onnx, flags.config, flags.labels]) {
-    if (path !== undefined && !existsSync(path)) throw new CliError(`${path} does not exist`);
+  try {
+    return await modelPushFiles({ name, onnx, config: flags.config, labels: flags.labels, describe: { config: `--config ${flags.config ?? ''}` } });
+  } catch (err: unknown) {
+    if (err instanceof ModelFilesError) throw new CliError(err.message);
+    throw err;
   }
-  if (flags.config === undefined) {
-    return [{ name: MODEL_FILE, path: onnx }, ...(flags.labels === undefined ? [] : [{ name: LABELS_BESIDE, path: flags.labels }])];
-  }
-  const config = await readConfig(flags.config);
-  if (config.name !== undefined && config.name !== name) {
-    throw new CliError(`--config ${flags.config} names the model ${JSON.stringify(config.name)}, not ${JSON.stringify(name)}: remove its name line or push with --name ${config.name}`);
-  }
-  const modelFile = config.file ?? MODEL_FILE;
-  if (!modelFile.endsWith('.onnx') || basename(modelFile) !== modelFile) throw new CliError(`--config ${flags.config}: file must name an .onnx file in the model folder, got ${JSON.stringify(modelFile)}`);
-  const files: PushModelFile[] = [
-    { name: modelFile, path: onnx },
-    { name: CONFIG_FILE, path: flags.config },
-  ];
-  if (flags.labels !== undefined) {
-    const labelsName = basename(flags.labels);
-    if (config.labelsFile !== labelsName) {
-      throw new CliError(`--labels is sent as ${labelsName}, but --config ${flags.config} ${config.labelsFile === undefined ? 'has no labels_file' : `has labels_file: ${config.labelsFile}`}; set labels_file: ${labelsName}`);
-    }
-    files.push({ name: labelsName, path: flags.labels });
-  }
-  return files;
-}
-
-/** The few fields of a model.yaml that decide how its files are named. */
-async function readConfig(path: string): Promise<{ name?: string; file?: string; labelsFile?: string }> {
-  const document = parseDocument(await readFile(path, 'utf8'));
-  const error = document.errors[0];
-  if (error !== undefined) {
-    const at = error.linePos?.[0];
-    throw new CliError(`--config ${path} is not valid YAML${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`);
-  }
-  const raw: unknown = document.toJS();
-  const fields = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
-  const text = (key: string): string | undefined => (typeof fields[key] === 'string' && fields[key] !== '' ? fields[key] : undefined);
-  return { name: text('name'), file: text('file'), labelsFile: text('labels_file') };
 }
 
 /** What the server made of the push, with where to look next. */
