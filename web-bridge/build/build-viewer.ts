@@ -1,5 +1,6 @@
 /**
- * Bundles the viewer (web-bridge/viewer: TypeScript, CSS with uPlot's, index.html) with esbuild.
+ * Bundles the viewer (web-bridge/viewer: TypeScript, CSS with uPlot's, index.html) and the batch
+ * evaluation page (batch.ts, batch.css, batch.html) with esbuild.
  * Run as a script, it writes `dist/web-bridge/public/` (what `npm run build:viewer` does); tests
  * call `buildViewer` with a folder of their own so they always serve the current sources.
  */
@@ -19,11 +20,14 @@ export interface BuildViewerOptions {
   readonly minify?: boolean;
 }
 
-/** Writes index.html, viewer.js and viewer.css (with source maps) into `outdir`. */
+/** The live viewer (index.html, viewer.ts, viewer.css) and the batch evaluation page (batch.html, batch.ts, batch.css). */
+const ENTRY_POINTS = ['viewer.ts', 'viewer.css', 'index.html', 'batch.ts', 'batch.css', 'batch.html'];
+
+/** Writes index.html, viewer.js and viewer.css, batch.html, batch.js and batch.css (with source maps) into `outdir`. */
 export async function buildViewer(options: BuildViewerOptions = {}): Promise<string> {
   const outdir = options.outdir ?? DEFAULT_PUBLIC_DIR;
   await build({
-    entryPoints: [join(VIEWER_SOURCE_DIR, 'viewer.ts'), join(VIEWER_SOURCE_DIR, 'viewer.css'), join(VIEWER_SOURCE_DIR, 'index.html')],
+    entryPoints: ENTRY_POINTS.map((name) => join(VIEWER_SOURCE_DIR, name)),
     outdir,
     entryNames: '[name]',
     bundle: true,

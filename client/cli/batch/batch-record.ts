@@ -1,9 +1,9 @@
 /**
  * One image's outcome in `sluice batch`, flattened from its response: what the result table (CSV
- * or JSONL) and the metrics are made of.
+ * or JSONL) and the metrics are made of. Free of Node and grpc-js: the bridge's batch page bundles
+ * it to derive the same records from the responses it receives as JSON.
  */
-import { status } from '@grpc/grpc-js';
-import type { PredictResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { grpcStatusName } from '../../metrics/grpc-status-name.js';
 
 export interface BatchRecord {
   readonly path: string;
@@ -21,10 +21,32 @@ export interface BatchRecord {
   readonly latencyMs: number;
 }
 
-export function batchRecord(path: string, response: PredictResponse, latencyMs: number, label: string | undefined, positive: string | undefined): BatchRecord {
+/**
+ * What a record is made of: the parts of a `PredictResponse` it reads, so that a response read
+ * from its JSON form (the bridge's batch page) makes the same record.
+ */
+export interface RecordedResponse {
+  readonly result?:
+    | { readonly $case: 'prediction'; readonly value: RecordedPrediction }
+    | { readonly $case: 'error'; readonly value: { readonly code: number; readonly message: string } }
+    | { readonly $case: 'dropped' }
+    | undefined;
+}
+
+/** The parts of a `Prediction` a record reads (of the lists, only the classes' labels and scores, and how long the others are). */
+export interface RecordedPrediction {
+  readonly classes: readonly { readonly label: string; readonly score: number }[];
+  readonly text: string;
+  readonly textScore: number;
+  readonly detections: readonly unknown[];
+  readonly points: readonly unknown[];
+  readonly outputs: readonly unknown[];
+}
+
+export function batchRecord(path: string, response: RecordedResponse, latencyMs: number, label: string | undefined, positive: string | undefined): BatchRecord {
   const base = { path, label, latencyMs, predicted: undefined, score: undefined, positiveScore: undefined, errorCode: undefined, error: undefined };
   const result = response.result;
-  if (result?.$case === 'error') return { ...base, errorCode: status[result.value.code] ?? String(result.value.code), error: result.value.message };
+  if (result?.$case === 'error') return { ...base, errorCode: grpcStatusName(result.value.code), error: result.value.message };
   if (result?.$case !== 'prediction') return { ...base, errorCode: 'DROPPED', error: 'dropped for a fresher item' };
   const p = result.value;
   const top = p.classes[0];

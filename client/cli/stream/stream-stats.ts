@@ -3,8 +3,7 @@
  * and what the summary reports. Latencies go into an HDR histogram (microseconds, 3 significant
  * digits), so percentiles cost the same after a million frames as after ten.
  */
-import { status } from '@grpc/grpc-js';
-import type { PredictResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
+import { grpcStatusName } from '../../metrics/grpc-status-name.js';
 import { LatencyRecorder } from '../../metrics/latency-recorder.js';
 
 /** Latency percentiles in milliseconds. */
@@ -36,6 +35,14 @@ export interface FrameCounts {
   readonly skipped: number;
 }
 
+/**
+ * What `record` reads of a response: a `PredictResponse` is one, and so is a response read from
+ * its JSON form (the bridge's batch page keeps its counts with this class too).
+ */
+export interface CountedResponse {
+  readonly result?: { readonly $case: 'prediction' | 'dropped' } | { readonly $case: 'error'; readonly value: { readonly code: number; readonly message: string } } | undefined;
+}
+
 /** Rate window for the live frames-per-second figure. */
 const RATE_WINDOW_MS = 2_000;
 const RING = 8192;
@@ -58,7 +65,7 @@ export class StreamStats {
   #recentCount = 0;
 
   /** Counts a response; `latencyMs` is from sending the frame to receiving its answer. */
-  record(response: Pick<PredictResponse, 'result'>, latencyMs: number): void {
+  record(response: CountedResponse, latencyMs: number): void {
     const result = response.result;
     if (result?.$case === 'prediction') {
       this.#predictions++;
@@ -69,7 +76,7 @@ export class StreamStats {
       this.#droppedByServer++;
     } else {
       this.#errors++;
-      const code = result?.$case === 'error' ? (status[result.value.code] ?? String(result.value.code)) : 'EMPTY_RESPONSE';
+      const code = result?.$case === 'error' ? grpcStatusName(result.value.code) : 'EMPTY_RESPONSE';
       this.#errorsByCode.set(code, (this.#errorsByCode.get(code) ?? 0) + 1);
       this.firstError ??= result?.$case === 'error' ? `${code}: ${result.value.message}` : code;
     }
