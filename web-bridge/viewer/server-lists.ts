@@ -1,6 +1,6 @@
 /**
  * Keeps the model and session pickers filled from the bridge's `/api/models` (once, retried until
- * it answers) and `/api/sessions` (every two seconds).
+ * it answers) and `/api/sessions` (every two seconds), and tells the page what each list holds.
  */
 
 interface ModelJson {
@@ -19,10 +19,21 @@ interface SessionJson {
   readonly private?: boolean;
 }
 
+/** The pickers the lists fill, and the line that says when sessions cannot be listed. */
 export interface ServerListElements {
   readonly modelSelect: HTMLSelectElement;
   readonly sessionSelect: HTMLSelectElement;
   readonly sessionsHint: HTMLElement;
+}
+
+/** Options of `ServerLists`. */
+export interface ServerListOptions {
+  /** Model to select first when it is served (the address's `model`); else `ocr`, else the first. */
+  readonly preferredModel?: string | undefined;
+  /** Called once, with the image models listed, after the model picker is filled. */
+  readonly onModels?: (names: readonly string[]) => void;
+  /** Called after every successful poll, with the sessions listed. */
+  readonly onSessions?: (names: readonly string[]) => void;
 }
 
 const SESSIONS_EVERY_MS = 2000;
@@ -44,11 +55,14 @@ function option(value: string, text: string, disabled = false): HTMLOptionElemen
   return o;
 }
 
+/** Polls the bridge's lists for as long as the page is open. */
 export class ServerLists {
   readonly #el: ServerListElements;
+  readonly #options: ServerListOptions;
 
-  constructor(elements: ServerListElements) {
+  constructor(elements: ServerListElements, options: ServerListOptions = {}) {
     this.#el = elements;
+    this.#options = options;
     void this.#loadModels();
     void this.#pollSessions();
   }
@@ -61,8 +75,10 @@ export class ServerLists {
       const previous = select.value;
       select.replaceChildren(...usable.map((m) => option(m.name ?? '', m.name ?? '')));
       for (const [i, m] of usable.entries()) select.options[i]?.setAttribute('title', m.description ?? '');
-      const wanted = usable.some((m) => m.name === previous) ? previous : usable.some((m) => m.name === PREFERRED_MODEL) ? PREFERRED_MODEL : usable[0]?.name;
+      const names = usable.map((m) => m.name ?? '');
+      const wanted = [previous, this.#options.preferredModel, PREFERRED_MODEL].find((name) => name !== undefined && names.includes(name)) ?? names[0];
       if (wanted !== undefined) select.value = wanted;
+      this.#options.onModels?.(names);
     } catch {
       setTimeout(() => void this.#loadModels(), MODELS_RETRY_MS);
     }
@@ -73,12 +89,15 @@ export class ServerLists {
     try {
       const { sessions = [] } = await getJson<{ sessions?: SessionJson[] }>('/api/sessions');
       const previous = select.value;
-      const options = sessions
-        .filter((s) => s.name !== undefined)
-        .map((s) => option(s.name ?? '', `${s.name ?? ''}${s.private === true ? ' (private)' : ''} · ${s.model ?? '?'} · ${s.items ?? 0} items, ${s.dropped ?? 0} dropped, ${s.watchers ?? 0} watching`));
-      select.replaceChildren(...(options.length > 0 ? options : [option('', 'no published streams', true)]));
+      const listed = sessions.filter((s) => s.name !== undefined);
+      const options = listed.map((s) => option(s.name ?? '', `${s.name ?? ''}${s.private === true ? ' (private)' : ''} · ${s.model ?? '?'} · ${s.items ?? 0} items, ${s.dropped ?? 0} dropped, ${s.watchers ?? 0} watching`));
+      const none = option('', 'no published streams', true);
+      // Selected although disabled, so that the picker says so instead of showing blank.
+      none.selected = true;
+      select.replaceChildren(...(options.length > 0 ? options : [none]));
       if (sessions.some((s) => s.name === previous)) select.value = previous;
       this.#el.sessionsHint.textContent = '';
+      this.#options.onSessions?.(listed.map((s) => s.name ?? ''));
     } catch (err: unknown) {
       this.#el.sessionsHint.textContent = `sessions unavailable: ${err instanceof Error ? err.message : String(err)}`;
     }

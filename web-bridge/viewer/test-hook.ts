@@ -24,6 +24,10 @@ export interface ViewerTestHook {
   framesSent: number;
   /** Points in the live chart. */
   chartLength: number;
+  /** Title of the message over the frame area; '' while it shows live frames. */
+  emptyState: string;
+  /** Texts read by the last prediction drawn, with their labels (`180` for a line read upside down). */
+  lastTexts: { text: string; label: string }[];
 }
 
 declare global {
@@ -48,6 +52,8 @@ export function installTestHook(): ViewerTestHook {
     masks: 0,
     framesSent: 0,
     chartLength: 0,
+    emptyState: '',
+    lastTexts: [],
   };
   window.__sluiceViewer = hook;
   return hook;

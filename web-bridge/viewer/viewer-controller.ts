@@ -1,22 +1,28 @@
 /**
- * The viewer's state: what the socket is doing (idle, starting a source, sourcing, watching), and
- * what each result does to the canvas, the side panel, the chart and the test hook.
+ * The viewer's state: what the socket is doing (idle, starting a source, sourcing, watching), the
+ * stream the address asks for (watched whenever it is published), and what each result does to
+ * the canvas, the side panel, the chart, the address and the test hook.
  */
 import type { ErrorMessage, ResultHeader, ServerControlMessage } from '../protocol/messages.js';
 import { BridgeConnection } from './bridge-connection.js';
 import { CameraSource } from './camera-source.js';
-import { decodeMask } from './decode-mask.js';
+import { EmptyState } from './empty-state.js';
+import { emptyStateFor } from './empty-state-message.js';
 import { FileSource } from './file-source.js';
 import type { FrameSource } from './frame-source.js';
 import { LiveStats } from './live-stats.js';
 import { paintFrame } from './overlay-painter.js';
-import { type ViewResult, type ViewSegmentation, readResult } from './read-result.js';
+import { type ViewResult, readResult } from './read-result.js';
+import { ResultDrawer } from './result-drawer.js';
+import { fillResultPanel } from './result-panel.js';
 import { SourceStreamer } from './source-streamer.js';
 import { StatsChart } from './stats-chart.js';
 import { SyntheticSource } from './synthetic-source.js';
 import { type ViewerTestHook, installTestHook } from './test-hook.js';
 import { showTimings } from './timing-panel.js';
+import { replaceUrlState } from './url-state.js';
 
+/** The page's elements the viewer reads and writes. */
 export interface ViewerElements {
   readonly connection: HTMLElement;
   readonly status: HTMLElement;
@@ -35,6 +41,14 @@ export interface ViewerElements {
   readonly fpsInput: HTMLInputElement;
   readonly privateInput: HTMLInputElement;
   readonly stopButton: HTMLButtonElement;
+  /** The message over the frame area while it has no live frame. */
+  readonly emptyState: HTMLElement;
+}
+
+/** Options of `Viewer`. */
+export interface ViewerOptions {
+  /** The session the address names: watched as soon as, and whenever, it is published. */
+  readonly session?: string | undefined;
 }
 
 type Mode =
@@ -56,30 +70,50 @@ function clampInt(input: HTMLInputElement, min: number, max: number): number {
   return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
 }
 
+/** The live page: one socket to the bridge, watching a published stream or sending frames as one. */
 export class Viewer {
   readonly #el: ViewerElements;
   readonly #connection: BridgeConnection;
   readonly #stats = new LiveStats();
   readonly #chart: StatsChart;
   readonly #hook: ViewerTestHook = installTestHook();
+  readonly #empty: EmptyState;
   #mode: Mode = { kind: 'idle' };
+  #connected = false;
+  /** The session to watch whenever it is published and nothing else is going on. */
+  #wanted: string | undefined;
+  /** Sessions as last listed; undefined until a list newer than the last end or reconnection arrives. */
+  #listed: readonly string[] | undefined;
+  /** Frames drawn since the current activity began. */
+  #framesShown = 0;
+  /** Start sending once connected: asked by the address, or a source the socket dropped. */
+  #startPending = false;
   #shown: Shown | undefined;
   #bridgeDropped = 0;
   /** Frames of the current source dropped so far, as the bridge last counted them. */
   #frameDrops = { bridge: 0, server: 0 };
-  #watchLatest: { header: ResultHeader; image: Uint8Array; result: ViewResult } | undefined;
-  #decoding = false;
-  /** Source results waiting for a mask to decode, theirs or an earlier one's, and the draws they wait on. */
-  #queued = 0;
-  #drawQueue: Promise<void> = Promise.resolve();
+  readonly #drawer = new ResultDrawer({
+    show: (result, image, width, height, now, timing, mask) => this.#show(result, image, width, height, now, timing, mask),
+    problem: (text) => this.#status(text, true),
+  });
 
-  constructor(elements: ViewerElements) {
+  constructor(elements: ViewerElements, options: ViewerOptions = {}) {
     this.#el = elements;
+    this.#wanted = options.session;
     this.#chart = new StatsChart(elements.chart);
+    this.#empty = new EmptyState(elements.emptyState, (session) => this.watchSession(session));
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.#connection = new BridgeConnection(url, {
-      onOpen: () => this.#setConnected(true),
+      onOpen: () => {
+        this.#setConnected(true);
+        this.#follow();
+        this.#startIfPending();
+      },
       onClose: () => {
+        // A bridge that comes back gets the same work: the wanted session is watched again once
+        // listed, and a source that was sending starts again.
+        if (this.#mode.kind === 'source' || this.#mode.kind === 'starting') this.#startPending = true;
+        this.#listed = undefined;
         this.#setConnected(false);
         this.#setMode({ kind: 'idle' });
       },
@@ -87,16 +121,32 @@ export class Viewer {
       onResult: ({ header, image }) => this.#onResult(header, image),
     });
     setInterval(() => this.#sample(), SAMPLE_EVERY_MS);
+    this.#setMode({ kind: 'idle' });
+  }
+
+  /** Whether a source is sending or starting. */
+  get sending(): boolean {
+    return this.#mode.kind === 'source' || this.#mode.kind === 'starting';
+  }
+
+  /** Starts sending from the chosen source as soon as the socket is open (now, if it is). */
+  startWhenConnected(): void {
+    this.#startPending = true;
+    this.#startIfPending();
   }
 
   /** Starts sending frames from the chosen source to the chosen model. */
   async startSource(): Promise<void> {
+    this.#startPending = false;
+    this.#wanted = undefined;
     this.#leave();
     const model = this.#el.modelSelect.value;
     if (model === '') return this.#status('no image model to send to', true);
+    const kind = this.#el.sourceKind.value;
+    // The address now reproduces this: the same model and source, sent from at once if synthetic.
+    replaceUrlState(window, { session: undefined, model, source: kind, autostart: kind === 'synthetic' ? '1' : undefined });
     let source: FrameSource;
     try {
-      const kind = this.#el.sourceKind.value;
       const file = this.#el.sourceFile.files?.[0];
       if (kind === 'camera') source = await CameraSource.open();
       else if (kind === 'file') {
@@ -106,30 +156,53 @@ export class Viewer {
     } catch (err: unknown) {
       return this.#status(`cannot open the source: ${err instanceof Error ? err.message : String(err)}`, true);
     }
-    const window = clampInt(this.#el.windowInput, 1, 32);
+    const inFlight = clampInt(this.#el.windowInput, 1, 32);
     // Named here rather than by the bridge, so that messages about it can be told from late ones
     // about an activity it replaced.
     const session = `browser-${Math.random().toString(16).slice(2, 10)}`;
-    const message = { type: 'source', model, window, publish: session } as const;
+    const message = { type: 'source', model, window: inFlight, publish: session } as const;
     if (!this.#connection.send(this.#el.privateInput.checked ? { ...message, private: true } : message)) {
       source.close();
       return this.#status('not connected to the bridge', true);
     }
-    this.#setMode({ kind: 'starting', source, session, window, fps: clampInt(this.#el.fpsInput, 1, 30) });
+    this.#setMode({ kind: 'starting', source, session, window: inFlight, fps: clampInt(this.#el.fpsInput, 1, 30) });
     this.#status(`starting ${model}…`);
   }
 
-  /** Follows the chosen published stream. */
+  /** Follows the published stream chosen in the picker. */
   watch(): void {
     const session = this.#el.sessionSelect.value;
     if (session === '') return this.#status('no published stream to watch', true);
-    this.#leave();
-    if (this.#connection.send({ type: 'watch', session })) this.#setMode({ kind: 'watch', session });
+    this.watchSession(session);
   }
 
+  /** Follows `session`, and again whenever it is published anew, until something else is asked for. */
+  watchSession(session: string): void {
+    this.#startPending = false;
+    this.#wanted = session;
+    replaceUrlState(window, { session, autostart: undefined });
+    this.#leave();
+    if ([...this.#el.sessionSelect.options].some((o) => o.value === session)) this.#el.sessionSelect.value = session;
+    if (this.#connection.send({ type: 'watch', session })) this.#setMode({ kind: 'watch', session });
+    else this.#refresh();
+  }
+
+  /** Ends the current watch or source, and the waiting for the address's session. */
   stop(): void {
+    this.#startPending = false;
+    if (this.#wanted !== undefined) replaceUrlState(window, { session: undefined });
+    else replaceUrlState(window, { autostart: undefined });
+    this.#wanted = undefined;
     if (this.#mode.kind === 'source') this.#mode.streamer.stop();
     this.#connection.send({ type: 'stop' });
+    this.#setMode(this.#mode);
+  }
+
+  /** The sessions the server lists now: the wanted one is watched once it appears. */
+  sessionsListed(names: readonly string[]): void {
+    this.#listed = names;
+    this.#follow();
+    this.#refresh();
   }
 
   /** Shows the timing breakdown of the frame on the canvas. */
@@ -142,23 +215,57 @@ export class Viewer {
     this.#setMode({ kind: 'idle' });
   }
 
+  /** Watches the wanted session if it is listed and the socket is free for it. */
+  #follow(): void {
+    const wanted = this.#wanted;
+    if (wanted === undefined || !this.#connected || this.#mode.kind !== 'idle' || this.#listed?.includes(wanted) !== true) return;
+    this.watchSession(wanted);
+  }
+
+  #startIfPending(): void {
+    if (this.#startPending && this.#connected && this.#wanted === undefined) void this.startSource();
+  }
+
   #setMode(mode: Mode): void {
     const old = this.#mode;
-    if (old.kind === 'source') old.streamer.close();
-    if ((old.kind === 'source' || old.kind === 'starting') && (mode.kind !== 'source' || mode.source !== old.source)) old.source.close();
-    this.#mode = mode;
-    this.#watchLatest = undefined;
-    this.#frameDrops = { bridge: 0, server: 0 };
-    if (mode.kind !== old.kind) this.#stats.reset();
+    if (old !== mode) {
+      if (old.kind === 'source') old.streamer.close();
+      if ((old.kind === 'source' || old.kind === 'starting') && (mode.kind !== 'source' || mode.source !== old.source)) old.source.close();
+      this.#mode = mode;
+      this.#drawer.reset();
+      this.#frameDrops = { bridge: 0, server: 0 };
+      if (mode.kind !== old.kind) this.#stats.reset();
+      // A source that has just started is the one that was starting: its first frames are still to come.
+      if (mode.kind !== 'source') this.#framesShown = 0;
+    }
     this.#hook.mode = mode.kind;
     this.#hook.session = mode.kind === 'idle' ? '' : mode.session;
-    this.#el.stopButton.disabled = mode.kind === 'idle';
+    this.#el.stopButton.disabled = mode.kind === 'idle' && this.#wanted === undefined;
+    this.#refresh();
   }
 
   #setConnected(up: boolean): void {
+    this.#connected = up;
     this.#hook.connected = up;
     this.#el.connection.textContent = up ? 'connected' : 'disconnected';
     this.#el.connection.className = `pill ${up ? 'up' : 'down'}`;
+    this.#refresh();
+  }
+
+  /** Shows or hides the message over the frame area. */
+  #refresh(): void {
+    const mode = this.#mode;
+    this.#empty.show(
+      emptyStateFor({
+        connected: this.#connected,
+        mode: mode.kind,
+        session: mode.kind === 'idle' ? '' : mode.session,
+        wanted: this.#wanted,
+        listed: this.#listed,
+        framesShown: this.#framesShown,
+      }),
+    );
+    this.#hook.emptyState = this.#empty.title;
   }
 
   #status(text: string, isError = false): void {
@@ -183,6 +290,8 @@ export class Viewer {
       case 'ended':
         // An activity this viewer replaced reports `replaced` after its successor has begun.
         if (message.reason === 'replaced' || this.#mode.kind === 'idle' || this.#mode.session !== message.session) return;
+        // A list from before the end may still name the session: only a newer one brings it back.
+        if (message.activity === 'watch') this.#listed = undefined;
         this.#setMode({ kind: 'idle' });
         return this.#status(
           `${message.activity} ${message.session} ${message.reason}: ${message.counters.results} results; dropped ${message.counters.framesDropped} frames and ${message.counters.resultsDropped} results in the bridge, ${message.counters.framesDroppedByServer} frames in the server`,
@@ -193,6 +302,12 @@ export class Viewer {
   }
 
   #onError(message: ErrorMessage): void {
+    const mode = this.#mode;
+    if (message.code === 'SESSION_NOT_FOUND' && mode.kind === 'watch' && mode.session === this.#wanted) {
+      // It ended between the list and the watch: no fault of the user's, and `ended` follows.
+      this.#listed = undefined;
+      return this.#status(`${mode.session} is not published any more: waiting for it`);
+    }
     this.#hook.errors++;
     this.#hook.lastError = message.code;
     this.#status(`${message.code}: ${message.message}`, true);
@@ -219,57 +334,12 @@ export class Viewer {
       this.#hook.framesSent = mode.streamer.framesSent;
       if (result.kind === 'dropped') return this.#dropped(now);
       if (sent === undefined) return;
-      const roundTripMs = now - sent.sentAt;
-      this.#inOrder(
-        result,
-        (mask) => this.#show(result, sent.bitmap, sent.bitmap.width, sent.bitmap.height, roundTripMs, now, undefined, mask),
-        () => sent.bitmap.close(),
-      );
+      this.#drawer.source(result, sent.bitmap, now, now - sent.sentAt, () => this.#mode === mode, () => sent.bitmap.close());
       return;
     }
     if (header.activity === 'watch' && mode.kind === 'watch') {
       if (result.kind === 'dropped') return this.#dropped(now);
-      this.#watchLatest = { header, image, result };
-      if (!this.#decoding) void this.#drawWatched();
-    }
-  }
-
-  /**
-   * Draws source results in the order they arrive although a mask takes a moment to decode: a
-   * result with one, and every result after it, waits its turn. Masks decode side by side.
-   * `release` frees the frame once it is drawn, or skipped because the activity changed.
-   */
-  #inOrder(result: ViewResult, draw: (mask: ImageBitmap | undefined) => void, release: () => void): void {
-    const segmentation = result.prediction?.segmentation;
-    if (this.#queued === 0 && (segmentation === undefined || segmentation.maskPng.length === 0)) {
-      draw(undefined);
-      release();
-      return;
-    }
-    const mode = this.#mode;
-    const decoded = this.#decodeMask(segmentation);
-    this.#queued++;
-    this.#drawQueue = this.#drawQueue.then(async () => {
-      const mask = await decoded;
-      try {
-        if (this.#mode === mode) draw(mask);
-      } catch (err: unknown) {
-        this.#status(`cannot draw a frame: ${err instanceof Error ? err.message : String(err)}`, true);
-      } finally {
-        mask?.close();
-        release();
-        this.#queued--;
-      }
-    });
-  }
-
-  /** The decoded mask, or undefined (and a status line) when the browser cannot decode it: the frame is drawn without. */
-  async #decodeMask(segmentation: ViewSegmentation | undefined): Promise<ImageBitmap | undefined> {
-    try {
-      return await decodeMask(segmentation);
-    } catch (err: unknown) {
-      this.#status(`cannot decode a segmentation mask: ${err instanceof Error ? err.message : String(err)}`, true);
-      return undefined;
+      this.#drawer.watched(header, image, result);
     }
   }
 
@@ -278,36 +348,8 @@ export class Viewer {
     this.#stats.drop(now);
   }
 
-  /** Decodes and draws the newest watched result; results that arrive meanwhile replace it. */
-  async #drawWatched(): Promise<void> {
-    this.#decoding = true;
-    try {
-      for (let item = this.#watchLatest; item !== undefined; item = this.#watchLatest) {
-        this.#watchLatest = undefined;
-        const { header, image, result } = item;
-        const latencyMs = result.timings.totalUs / 1000;
-        const mask = await this.#decodeMask(result.prediction?.segmentation);
-        try {
-          if (header.hasImage) {
-            const bitmap = await createImageBitmap(new Blob([image.slice()], { type: 'image/jpeg' }));
-            this.#show(result, bitmap, bitmap.width, bitmap.height, undefined, performance.now(), latencyMs, mask);
-            bitmap.close();
-          } else {
-            const blank = new OffscreenCanvas(result.prediction?.imageWidth || 640, result.prediction?.imageHeight || 360);
-            this.#show(result, blank, blank.width, blank.height, undefined, performance.now(), latencyMs, mask);
-          }
-        } finally {
-          mask?.close();
-        }
-      }
-    } catch (err: unknown) {
-      this.#status(`cannot draw a watched frame: ${err instanceof Error ? err.message : String(err)}`, true);
-    } finally {
-      this.#decoding = false;
-    }
-  }
-
-  #show(result: ViewResult, image: CanvasImageSource, width: number, height: number, roundTripMs: number | undefined, now: number, serverMs?: number, mask?: ImageBitmap): void {
+  #show(result: ViewResult, image: CanvasImageSource, width: number, height: number, now: number, timing: { roundTripMs?: number; serverMs?: number }, mask: ImageBitmap | undefined): void {
+    const { roundTripMs, serverMs } = timing;
     const painted = paintFrame(this.#el.canvas, image, width, height, result, mask);
     this.#shown = { result, roundTripMs };
     this.#el.canvas.dataset['detections'] = String(painted.detections);
@@ -321,33 +363,10 @@ export class Viewer {
     this.#hook.lastDetections = painted.detections;
     this.#hook.maxDetections = Math.max(this.#hook.maxDetections, painted.detections);
     this.#hook.lastPoints = painted.points;
+    this.#hook.lastTexts = (result.prediction?.detections ?? []).filter((d) => d.text !== '').map((d) => ({ text: d.text, label: d.label }));
     if (painted.mask) this.#hook.masks++;
-    const p = result.prediction;
-    const shares = p?.segmentation?.classes ?? [];
-    const segments = p?.segmentation === undefined ? '' : ` · ${shares.length} classes in the mask`;
-    this.#el.caption.textContent = `frame ${result.id} · ${result.model} · ${painted.detections} detections · ${painted.points} peaks${segments} · server ${(result.timings.totalUs / 1000).toFixed(0)} ms${roundTripMs === undefined ? '' : ` · round trip ${roundTripMs.toFixed(0)} ms`}`;
-    // A model answers with top-k classes or with a mask's class shares, not both.
-    const lines = [
-      ...(p?.classes ?? []).map((c) => `${c.label} ${(c.score * 100).toFixed(1)}%`),
-      ...shares.map((c) => `${c.label} ${(c.share * 100).toFixed(1)}% of the image`),
-    ];
-    this.#el.classes.replaceChildren(
-      ...lines.slice(0, 5).map((text) => {
-        const li = document.createElement('li');
-        li.textContent = text;
-        return li;
-      }),
-    );
-    this.#el.texts.replaceChildren(
-      ...(p?.detections ?? [])
-        .map((d) => (d.text !== '' ? d.text : `${d.label || 'region'} ${d.score.toFixed(2)}`))
-        .slice(0, 20)
-        .map((text) => {
-          const li = document.createElement('li');
-          li.textContent = text;
-          return li;
-        }),
-    );
+    fillResultPanel(this.#el, result, painted, roundTripMs);
+    if (this.#framesShown++ === 0) this.#refresh();
   }
 
   #sample(): void {

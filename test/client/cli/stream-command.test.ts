@@ -124,15 +124,18 @@ test('sluice stream', async (t) => {
     for (const line of lines) assert.ok((line.prediction?.detections?.length ?? 0) >= 1, JSON.stringify(line));
   });
 
-  await t.test('synthetic frames through the ocr pipeline: the moving line is read', async () => {
+  await t.test('synthetic frames through the ocr pipeline: the moving line is read, the upside-down one turned and read', async () => {
     const out = join(dir, 'ocr.jsonl');
     const result = await run('synthetic:640x360@30', '-m', 'ocr', '--limit', '3', '--fps', 'max', '--out', out);
     assert.equal(result.code, 0, result.stderr);
     const lines = jsonLines<Line>(await readFile(out, 'utf8'));
     assert.equal(lines.length, 3);
     for (const line of lines) {
-      const texts = (line.prediction?.detections ?? []).map((d) => (d as { text?: string }).text ?? '');
+      const read = (line.prediction?.detections ?? []).map((d) => d as { text?: string; label?: string });
+      const texts = read.map((d) => d.text ?? '');
       assert.ok(texts.some((text) => /Sluice\s*frame/.test(text)), JSON.stringify(texts));
+      assert.ok(read.some((d) => d.label === '180' && /upside\s*down/.test(d.text ?? '')), JSON.stringify(read));
+      assert.ok(read.filter((d) => /Sluice\s*frame/.test(d.text ?? '')).every((d) => d.label === '0'), 'the upright line is not turned');
     }
   });
 
