@@ -1,7 +1,7 @@
 /**
- * The OCR pipeline on video-like input: synthetic 640x360 JPEG frames of moving text (a sliding
- * line and a time stamp), rendered before measuring so that rendering is not counted, streamed to the `ocr` model
- * of the repository as it ships.
+ * The OCR pipeline on video-like input: synthetic 640x360 JPEG frames of text (four lines at
+ * different sizes and angles, one upside down), rendered before measuring so that rendering is not
+ * counted, streamed to the `ocr` model of the repository as it ships.
  */
 import { join } from 'node:path';
 import { imageRequest } from '../client/index.js';
