@@ -1,6 +1,7 @@
 /**
  * Keeps the model and session pickers filled from the bridge's `/api/models` (once, retried until
- * it answers) and `/api/sessions` (every two seconds), and tells the page what each list holds.
+ * it answers, and again when asked) and `/api/sessions` (every two seconds), and tells the page
+ * what each list holds.
  */
 
 interface ModelJson {
@@ -67,21 +68,34 @@ export class ServerLists {
     void this.#pollSessions();
   }
 
+  /**
+   * Lists the models again (after an upload, say) and selects `select` when it is an image model,
+   * else keeps the choice; resolves with the image models listed. Rejects when the bridge cannot
+   * list them; `onModels` is not called again.
+   */
+  refreshModels(select?: string): Promise<readonly string[]> {
+    return this.#fillModels(select);
+  }
+
   async #loadModels(): Promise<void> {
     try {
-      const { models = [] } = await getJson<{ models?: ModelJson[] }>('/api/models');
-      const usable = models.filter((m) => m.acceptsImages === true && m.state !== 'MODEL_STATE_UNAVAILABLE' && m.name !== undefined);
-      const select = this.#el.modelSelect;
-      const previous = select.value;
-      select.replaceChildren(...usable.map((m) => option(m.name ?? '', m.name ?? '')));
-      for (const [i, m] of usable.entries()) select.options[i]?.setAttribute('title', m.description ?? '');
-      const names = usable.map((m) => m.name ?? '');
-      const wanted = [previous, this.#options.preferredModel, PREFERRED_MODEL].find((name) => name !== undefined && names.includes(name)) ?? names[0];
-      if (wanted !== undefined) select.value = wanted;
-      this.#options.onModels?.(names);
+      this.#options.onModels?.(await this.#fillModels(undefined));
     } catch {
       setTimeout(() => void this.#loadModels(), MODELS_RETRY_MS);
     }
+  }
+
+  async #fillModels(select: string | undefined): Promise<readonly string[]> {
+    const { models = [] } = await getJson<{ models?: ModelJson[] }>('/api/models');
+    const usable = models.filter((m) => m.acceptsImages === true && m.state !== 'MODEL_STATE_UNAVAILABLE' && m.name !== undefined);
+    const picker = this.#el.modelSelect;
+    const previous = picker.value;
+    picker.replaceChildren(...usable.map((m) => option(m.name ?? '', m.name ?? '')));
+    for (const [i, m] of usable.entries()) picker.options[i]?.setAttribute('title', m.description ?? '');
+    const names = usable.map((m) => m.name ?? '');
+    const wanted = [select, previous, this.#options.preferredModel, PREFERRED_MODEL].find((name) => name !== undefined && names.includes(name)) ?? names[0];
+    if (wanted !== undefined) picker.value = wanted;
+    return names;
   }
 
   async #pollSessions(): Promise<void> {

@@ -28,6 +28,12 @@ export interface ViewerTestHook {
   emptyState: string;
   /** Texts read by the last prediction drawn, with their labels (`180` for a line read upside down). */
   lastTexts: { text: string; label: string }[];
+  /** Models the "Add a model" panel uploaded and the server now serves. */
+  uploads: number;
+  /** Uploads refused, by the bridge or the server. */
+  uploadsRefused: number;
+  /** The last refusal, as `HTTP-status code` (`422 UPSTREAM_ERROR`; status 0 when the bridge was not reached). */
+  lastUploadError: string;
 }
 
 declare global {
@@ -54,6 +60,9 @@ export function installTestHook(): ViewerTestHook {
     chartLength: 0,
     emptyState: '',
     lastTexts: [],
+    uploads: 0,
+    uploadsRefused: 0,
+    lastUploadError: '',
   };
   window.__sluiceViewer = hook;
   return hook;

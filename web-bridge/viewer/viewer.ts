@@ -7,6 +7,7 @@
  * `&autostart=1` with the synthetic source starts sending at once (`session` wins over it). The
  * page keeps the address up to date as the user changes these.
  */
+import { ModelUploadPanel } from './model-upload-panel.js';
 import { ServerLists } from './server-lists.js';
 import { replaceUrlState, readUrlState } from './url-state.js';
 import { Viewer } from './viewer-controller.js';
@@ -58,7 +59,7 @@ function addressProblems(models: readonly string[]): string[] {
   return problems;
 }
 
-new ServerLists(
+const lists = new ServerLists(
   { modelSelect, sessionSelect, sessionsHint: element('sessions-hint', HTMLElement) },
   {
     preferredModel: asked.model,
@@ -74,6 +75,14 @@ new ServerLists(
     },
   },
 );
+
+new ModelUploadPanel(element('model-upload', HTMLDetailsElement), {
+  onUploaded: async ({ model }) => {
+    await lists.refreshModels(model.name);
+    // As if picked by hand: the address names it, and a running source moves to it.
+    if (model.name !== undefined && modelSelect.value === model.name) modelSelect.dispatchEvent(new Event('change'));
+  },
+});
 
 modelSelect.addEventListener('change', () => {
   replaceUrlState(window, { model: modelSelect.value });
