@@ -139,7 +139,12 @@ async function demoSecurity(global: ConnectionSecurity, serverCert: string): Pro
 }
 
 /** Streams rendered frames to `model`, published as the demo session, until `signal` aborts. */
-async function runDemo(address: string, security: ConnectionSecurity, model: string, fps: number, signal: AbortSignal): Promise<void> {
+/**
+ * The demo stream: rendered 640x360 frames at `fps` to `model`, published as `demo` with the
+ * freshest-frame policy, until `signal` aborts. A failure is reported on stderr, not thrown: the
+ * server and the viewer go on without the demo.
+ */
+export async function runDemo(address: string, security: ConnectionSecurity, model: string, fps: number, signal: AbortSignal): Promise<void> {
   const client = new SluiceClient(address, security);
   const source = new SyntheticSource({ width: 640, height: 360, fps: fps > 0 ? fps : 5, encoding: 'jpeg' });
   async function* requests(): AsyncGenerator<PredictRequest> {
