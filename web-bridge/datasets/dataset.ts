@@ -7,25 +7,11 @@ import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DatasetError } from './dataset-error.js';
 import { imageContentType } from './image-content-type.js';
-import type { MetadataColumn, MetadataValue } from './metadata-columns.js';
+import type { DatasetItemJson, DatasetSummary, MetadataColumn } from '../protocol/dataset-json.js';
 
-/** One image of a dataset. */
-export interface DatasetItem {
-  /** Relative to the dataset folder, `/`-separated: what the API and the socket call it. */
-  readonly path: string;
-  readonly label: string;
-  /** Its labels.csv values, by column; empty cells are left out. */
-  readonly metadata: Readonly<Record<string, MetadataValue>>;
-}
-
-/** What `GET /api/datasets` says of a dataset. */
-export interface DatasetSummary {
-  readonly name: string;
-  readonly images: number;
-  /** The labels present, in natural order. */
-  readonly classes: readonly string[];
-  readonly columns: readonly MetadataColumn[];
-}
+/** One image of a dataset, as the API sends it; its path is relative to the dataset folder, `/`-separated. */
+export type DatasetItem = DatasetItemJson;
+export type { DatasetSummary };
 
 /** An item's file, open: read it or stream it, then close it (streams close it themselves). */
 export interface OpenedItem {

@@ -3,27 +3,10 @@
  * row's values converted to that kind. A column whose every non-empty value parses as a finite
  * number is `number`; any other is `text`.
  */
+import type { MetadataColumn, MetadataValue } from '../protocol/dataset-json.js';
 import { naturalCompare } from './natural-order.js';
 
-/** A metadata value as the API sends it: numbers as numbers. */
-export type MetadataValue = number | string;
-
-/** A numeric column and the range of its values. */
-export interface NumberColumn {
-  readonly name: string;
-  readonly kind: 'number';
-  readonly min: number;
-  readonly max: number;
-}
-
-/** A text column and its distinct values, in natural order. */
-export interface TextColumn {
-  readonly name: string;
-  readonly kind: 'text';
-  readonly values: readonly string[];
-}
-
-export type MetadataColumn = NumberColumn | TextColumn;
+export type { MetadataColumn, MetadataValue, NumberColumn, TextColumn } from '../protocol/dataset-json.js';
 
 /** The columns and, per row, its non-empty values by column name (empty cells are left out). */
 export interface MetadataTable {

@@ -2,6 +2,7 @@
  * The bridge's REST routes the batch page reads: the models (`/api/models`), the datasets
  * (`/api/datasets`), a dataset's items and the URL of one of its images.
  */
+import type { DatasetItemJson, DatasetSummary, MetadataColumn } from '../../protocol/dataset-json.js';
 
 /** An image model the page can run. */
 export interface ModelChoice {
@@ -11,35 +12,17 @@ export interface ModelChoice {
   readonly postprocessor: string;
 }
 
-export interface NumberColumn {
-  readonly name: string;
-  readonly kind: 'number';
-  readonly min: number;
-  readonly max: number;
-}
-
-export interface TextColumn {
-  readonly name: string;
-  readonly kind: 'text';
-  readonly values: readonly string[];
-}
-
 /** A metadata column of a dataset. */
-export type DatasetColumn = NumberColumn | TextColumn;
+export type DatasetColumn = MetadataColumn;
 
-export interface DatasetInfo {
-  readonly name: string;
-  readonly images: number;
-  readonly classes: readonly string[];
-  readonly columns: readonly DatasetColumn[];
-}
+/** A dataset the page can run. */
+export type DatasetInfo = DatasetSummary;
 
-/** One image of a dataset; `label` is undefined when it has none. */
-export interface DatasetItem {
-  readonly path: string;
+/** One image of a dataset; `label` is undefined when it has none (files dropped on the page). */
+export type DatasetItem = Omit<DatasetItemJson, 'label' | 'metadata'> & {
   readonly label: string | undefined;
   readonly metadata: Readonly<Record<string, number | string | null | undefined>>;
-}
+};
 
 /** A route's refusal: its status and the error code of its body (e.g. UNKNOWN_DATASET), or HTTP_<status>. */
 export class BatchApiError extends Error {
