@@ -1,26 +1,21 @@
 /**
  * The viewer's state: what the socket is doing (idle, starting a source, sourcing, watching), the
- * stream the address asks for (watched whenever it is published), and what each result does to
- * the canvas, the side panel, the chart, the address and the test hook.
+ * stream the address asks for (watched whenever it is published), and what that does to the
+ * address, the empty state and the test hook. Results are shown by `ResultView`.
  */
-import type { ErrorMessage, ResultHeader, ServerControlMessage } from '../protocol/messages.js';
+import type { ErrorMessage, ServerControlMessage } from '../protocol/messages.js';
 import { BridgeConnection } from './bridge-connection.js';
 import { CameraSource } from './camera-source.js';
 import { EmptyState } from './empty-state.js';
 import { emptyStateFor } from './empty-state-message.js';
 import { FileSource } from './file-source.js';
 import type { FrameSource } from './frame-source.js';
-import { LiveStats } from './live-stats.js';
-import { paintFrame } from './overlay-painter.js';
-import { type ViewResult, readResult } from './read-result.js';
-import { ResultDrawer } from './result-drawer.js';
-import { fillResultPanel } from './result-panel.js';
+import { ResultView } from './result-view.js';
 import { SourceStreamer } from './source-streamer.js';
-import { StatsChart } from './stats-chart.js';
 import { SyntheticSource } from './synthetic-source.js';
 import { type ViewerTestHook, installTestHook } from './test-hook.js';
-import { showTimings } from './timing-panel.js';
 import { replaceUrlState } from './url-state.js';
+import type { ViewerMode } from './viewer-mode.js';
 
 /** The page's elements the viewer reads and writes. */
 export interface ViewerElements {
@@ -51,20 +46,6 @@ export interface ViewerOptions {
   readonly session?: string | undefined;
 }
 
-type Mode =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'starting'; readonly source: FrameSource; readonly session: string; readonly window: number; readonly fps: number }
-  | { readonly kind: 'source'; readonly source: FrameSource; readonly streamer: SourceStreamer; readonly session: string }
-  | { readonly kind: 'watch'; readonly session: string };
-
-/** Shown result: the one the timing panel describes when the frame is clicked. */
-interface Shown {
-  readonly result: ViewResult;
-  readonly roundTripMs: number | undefined;
-}
-
-const SAMPLE_EVERY_MS = 500;
-
 function clampInt(input: HTMLInputElement, min: number, max: number): number {
   const value = Math.round(Number(input.value));
   return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
@@ -74,33 +55,26 @@ function clampInt(input: HTMLInputElement, min: number, max: number): number {
 export class Viewer {
   readonly #el: ViewerElements;
   readonly #connection: BridgeConnection;
-  readonly #stats = new LiveStats();
-  readonly #chart: StatsChart;
+  readonly #view: ResultView;
   readonly #hook: ViewerTestHook = installTestHook();
   readonly #empty: EmptyState;
-  #mode: Mode = { kind: 'idle' };
+  #mode: ViewerMode = { kind: 'idle' };
   #connected = false;
   /** The session to watch whenever it is published and nothing else is going on. */
   #wanted: string | undefined;
   /** Sessions as last listed; undefined until a list newer than the last end or reconnection arrives. */
   #listed: readonly string[] | undefined;
-  /** Frames drawn since the current activity began. */
-  #framesShown = 0;
   /** Start sending once connected: asked by the address, or a source the socket dropped. */
   #startPending = false;
-  #shown: Shown | undefined;
-  #bridgeDropped = 0;
-  /** Frames of the current source dropped so far, as the bridge last counted them. */
-  #frameDrops = { bridge: 0, server: 0 };
-  readonly #drawer = new ResultDrawer({
-    show: (result, image, width, height, now, timing, mask) => this.#show(result, image, width, height, now, timing, mask),
-    problem: (text) => this.#status(text, true),
-  });
 
   constructor(elements: ViewerElements, options: ViewerOptions = {}) {
     this.#el = elements;
     this.#wanted = options.session;
-    this.#chart = new StatsChart(elements.chart);
+    this.#view = new ResultView(elements, this.#hook, {
+      mode: () => this.#mode,
+      problem: (text) => this.#status(text, true),
+      firstFrame: () => this.#refresh(),
+    });
     this.#empty = new EmptyState(elements.emptyState, (session) => this.watchSession(session));
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     this.#connection = new BridgeConnection(url, {
@@ -118,9 +92,8 @@ export class Viewer {
         this.#setMode({ kind: 'idle' });
       },
       onControl: (message) => this.#onControl(message),
-      onResult: ({ header, image }) => this.#onResult(header, image),
+      onResult: ({ header, image }) => this.#view.result(header, image),
     });
-    setInterval(() => this.#sample(), SAMPLE_EVERY_MS);
     this.#setMode({ kind: 'idle' });
   }
 
@@ -207,7 +180,7 @@ export class Viewer {
 
   /** Shows the timing breakdown of the frame on the canvas. */
   showDetails(): void {
-    showTimings(this.#el.timingPanel, this.#shown?.result, this.#shown?.roundTripMs);
+    this.#view.showDetails();
   }
 
   /** Leaves the current activity locally (the bridge replaces it when the next one starts). */
@@ -226,17 +199,13 @@ export class Viewer {
     if (this.#startPending && this.#connected && this.#wanted === undefined) void this.startSource();
   }
 
-  #setMode(mode: Mode): void {
+  #setMode(mode: ViewerMode): void {
     const old = this.#mode;
     if (old !== mode) {
       if (old.kind === 'source') old.streamer.close();
       if ((old.kind === 'source' || old.kind === 'starting') && (mode.kind !== 'source' || mode.source !== old.source)) old.source.close();
       this.#mode = mode;
-      this.#drawer.reset();
-      this.#frameDrops = { bridge: 0, server: 0 };
-      if (mode.kind !== old.kind) this.#stats.reset();
-      // A source that has just started is the one that was starting: its first frames are still to come.
-      if (mode.kind !== 'source') this.#framesShown = 0;
+      this.#view.reset(old.kind, mode.kind);
     }
     this.#hook.mode = mode.kind;
     this.#hook.session = mode.kind === 'idle' ? '' : mode.session;
@@ -262,7 +231,7 @@ export class Viewer {
         session: mode.kind === 'idle' ? '' : mode.session,
         wanted: this.#wanted,
         listed: this.#listed,
-        framesShown: this.#framesShown,
+        framesShown: this.#view.framesShown,
       }),
     );
     this.#hook.emptyState = this.#empty.title;
@@ -315,69 +284,5 @@ export class Viewer {
     // bridge refuses outright, which starts nothing.
     const refused = message.code === 'UNAUTHENTICATED' || message.code === 'PERMISSION_DENIED' || message.code === 'TOO_MANY_SOURCES';
     if (this.#mode.kind === 'starting' || (refused && message.grpcCode === undefined)) this.#setMode({ kind: 'idle' });
-  }
-
-  #onResult(header: ResultHeader, image: Uint8Array): void {
-    const now = performance.now();
-    const result = readResult(header.response);
-    this.#hook.results++;
-    const newlyDropped = header.counters.resultsDropped - this.#bridgeDropped;
-    this.#bridgeDropped = header.counters.resultsDropped;
-    if (newlyDropped > 0) {
-      this.#stats.drop(now, newlyDropped);
-      this.#hook.dropped += newlyDropped;
-    }
-    const mode = this.#mode;
-    if (header.activity === 'source' && mode.kind === 'source') {
-      this.#frameDrops = { bridge: header.counters.framesDropped, server: header.counters.framesDroppedByServer };
-      const sent = mode.streamer.take(Number(result.id));
-      this.#hook.framesSent = mode.streamer.framesSent;
-      if (result.kind === 'dropped') return this.#dropped(now);
-      if (sent === undefined) return;
-      this.#drawer.source(result, sent.bitmap, now, now - sent.sentAt, () => this.#mode === mode, () => sent.bitmap.close());
-      return;
-    }
-    if (header.activity === 'watch' && mode.kind === 'watch') {
-      if (result.kind === 'dropped') return this.#dropped(now);
-      this.#drawer.watched(header, image, result);
-    }
-  }
-
-  #dropped(now: number): void {
-    this.#hook.dropped++;
-    this.#stats.drop(now);
-  }
-
-  #show(result: ViewResult, image: CanvasImageSource, width: number, height: number, now: number, timing: { roundTripMs?: number; serverMs?: number }, mask: ImageBitmap | undefined): void {
-    const { roundTripMs, serverMs } = timing;
-    const painted = paintFrame(this.#el.canvas, image, width, height, result, mask);
-    this.#shown = { result, roundTripMs };
-    this.#el.canvas.dataset['detections'] = String(painted.detections);
-    if (result.kind === 'error') {
-      this.#hook.errors++;
-      this.#hook.lastError = `item error ${result.error?.code ?? ''}`;
-    } else {
-      this.#hook.predictions++;
-      this.#stats.prediction(now, roundTripMs ?? serverMs ?? 0);
-    }
-    this.#hook.lastDetections = painted.detections;
-    this.#hook.maxDetections = Math.max(this.#hook.maxDetections, painted.detections);
-    this.#hook.lastPoints = painted.points;
-    this.#hook.lastTexts = (result.prediction?.detections ?? []).filter((d) => d.text !== '').map((d) => ({ text: d.text, label: d.label }));
-    if (painted.mask) this.#hook.masks++;
-    fillResultPanel(this.#el, result, painted, roundTripMs);
-    if (this.#framesShown++ === 0) this.#refresh();
-  }
-
-  #sample(): void {
-    if (this.#mode.kind !== 'source' && this.#mode.kind !== 'watch') return;
-    const now = performance.now();
-    const sample = this.#stats.sample(now);
-    this.#chart.add(Date.now(), sample);
-    this.#hook.chartLength = this.#chart.length;
-    const latencyName = this.#mode.kind === 'source' ? 'round trip' : 'server total';
-    // A source's frames can be dropped in two places: the bridge keeps only the freshest unsent one, the server its window.
-    const where = this.#mode.kind === 'source' ? ` (so far ${this.#frameDrops.bridge} by the bridge, ${this.#frameDrops.server} by the server)` : '';
-    this.#el.statsLine.textContent = `${sample.fps.toFixed(1)} FPS · ${latencyName} p50 ${sample.p50.toFixed(0)} ms, p99 ${sample.p99.toFixed(0)} ms · ${sample.dropsPerSecond.toFixed(1)} drops/s${where}`;
   }
 }

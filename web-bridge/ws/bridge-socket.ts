@@ -4,39 +4,23 @@
  * message is checked against the socket's token for the role it needs, so a token taken out of
  * the bridge's token file stops working on sockets already open.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { PredictResponse, type WatchResponse } from '../../gen/ts/sluice/v1/inference_service.js';
 import { SluiceError } from '../../server/index.js';
-import type { BridgeAccess, BridgeNeed, Credentials } from '../access/bridge-access.js';
-import type { PrivateSessions } from '../access/private-sessions.js';
-import type { BridgeConfig } from '../bridge-config.js';
-import type { PredictResponseJson } from '../protocol/predict-response-json.js';
+import type { BridgeNeed } from '../access/bridge-access.js';
 import { type EndReason, type ErrorMessage, type EvaluateMessage, PROTOCOL_VERSION, type SourceMessage, type WatchMessage } from '../protocol/messages.js';
-import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
-import { type Activity, type Sourcing, type Starting, type Watching, newCounters, resultMessage, snapshot } from './activity.js';
+import { type Activity, resultMessage, snapshot } from './activity.js';
+import type { ActivityHost } from './activity-host.js';
+import type { BridgeSocketDeps } from './bridge-socket-deps.js';
 import { parseClientMessage } from './parse-client-message.js';
-import { pickImageModel } from './pick-image-model.js';
 import { SocketSender } from './socket-sender.js';
-import { SourceRelay } from './source-relay.js';
+import { startSource } from './start-source.js';
+import { startWatch } from './start-watch.js';
 import { Evaluation, socketSink } from './evaluation.js';
 import { upstreamErrorMessage } from './upstream-error.js';
-import { WatchRelay } from './watch-relay.js';
 
 /** Close code sent to every client when the bridge shuts down. */
 export const CLOSE_GOING_AWAY = 1001;
-
-/** What a socket needs from the bridge. */
-export interface BridgeSocketDeps {
-  readonly config: BridgeConfig;
-  readonly upstream: SluiceUpstream;
-  readonly logger: FastifyBaseLogger;
-  readonly access: BridgeAccess;
-  readonly privateSessions: PrivateSessions;
-  /** What the upgrade request presented. */
-  readonly credentials: Credentials;
-}
 
 export class BridgeSocket {
   readonly #socket: WebSocket;
@@ -51,6 +35,32 @@ export class BridgeSocket {
   /** Sources waiting for the model list, superseded ones included: each holds a call to the server. */
   #sourceStarts = 0;
   #closed = false;
+  /** What the starts of a watch or a source may do to this socket. */
+  readonly #host: ActivityHost = {
+    isCurrent: (activity) => this.#activity === activity,
+    enter: (activity) => {
+      this.#activity = activity;
+    },
+    refuse: (message) => {
+      this.#activity = undefined;
+      this.#error(message);
+    },
+    countStart: (change) => {
+      this.#sourceStarts += change;
+    },
+    result: (activity, response, item) => {
+      const { header, image } = resultMessage(activity, response, item);
+      if (this.#sender.result(header, image)) activity.counters.results++;
+      else activity.counters.resultsDropped++;
+    },
+    end: (activity, error, call) => {
+      if (this.#activity !== activity) return;
+      this.#activity = undefined;
+      if (error !== undefined) this.#error(upstreamErrorMessage(error, call));
+      this.#ended(activity, error === undefined ? 'completed' : 'failed');
+    },
+    control: (message) => this.#sender.control(message),
+  };
 
   constructor(socket: WebSocket, deps: BridgeSocketDeps) {
     this.#socket = socket;
@@ -111,8 +121,7 @@ export class BridgeSocket {
         }
         this.#startSource(message, user).catch((err: unknown) => {
           this.#log.error({ err }, 'source failed to start');
-          this.#activity = undefined;
-          this.#error({ type: 'error', code: 'UPSTREAM_ERROR', message: 'the bridge could not start the source' });
+          this.#host.refuse({ type: 'error', code: 'UPSTREAM_ERROR', message: 'the bridge could not start the source' });
         });
         return;
       }
@@ -177,12 +186,6 @@ export class BridgeSocket {
     relay.push(index, frame);
   }
 
-  #sendResult(activity: Sourcing | Watching, response: PredictResponseJson, item?: WatchResponse): void {
-    const { header, image } = resultMessage(activity, response, item);
-    if (this.#sender.result(header, image)) activity.counters.results++;
-    else activity.counters.resultsDropped++;
-  }
-
   /** Ends the current activity, telling the client why (unless it never reached it); an evaluation ends `stopped`. */
   #replace(reason: EndReason): void {
     this.#evaluation?.stop();
@@ -209,103 +212,12 @@ export class BridgeSocket {
 
   #startWatch(message: WatchMessage, user: string): void {
     this.#replace('replaced');
-    const { privateSessions, upstream } = this.#deps;
-    // The server lets the bridge's token watch every stream the bridge published; whose private
-    // stream it is, only the bridge knows, and it checks before the Watch call opens.
-    const gate = privateSessions.enforced ? () => privateSessions.checkWatch(message.session, user, () => upstream.listSessions()) : undefined;
-    const counters = newCounters();
-    const request = { session: message.session, maxWidth: message.maxWidth ?? this.#deps.config.watchMaxWidth };
-    const activity: Watching = {
-      kind: 'watch',
-      session: message.session,
-      counters,
-      relay: new WatchRelay(upstream, request, {
-        onItem: (item) => {
-          if (this.#activity !== activity) return;
-          this.#sendResult(activity, PredictResponse.toJSON(item.response ?? PredictResponse.fromPartial({})) as PredictResponseJson, item);
-        },
-        onEnd: (error) => {
-          if (this.#activity !== activity) return;
-          this.#activity = undefined;
-          if (error !== undefined) this.#error(upstreamErrorMessage(error, 'watch'));
-          this.#ended(activity, error === undefined ? 'completed' : 'failed');
-        },
-      }, gate),
-    };
-    this.#activity = activity;
-    this.#log.info({ session: message.session, user }, 'watch started');
-    this.#sender.control({ type: 'watching', session: message.session });
+    startWatch(this.#deps, message, user, this.#host);
   }
 
   async #startSource(message: SourceMessage, user: string): Promise<void> {
     this.#replace('replaced');
-    const { config, upstream, privateSessions } = this.#deps;
-    const session = message.publish ?? `browser-${randomBytes(4).toString('hex')}`;
-    const starting: Starting = { kind: 'starting', session };
-    this.#activity = starting;
-    let models;
-    this.#sourceStarts++;
-    try {
-      models = (await upstream.listModels()).models;
-    } catch (err: unknown) {
-      if (this.#activity !== starting) return;
-      this.#activity = undefined;
-      this.#error(upstreamErrorMessage(err, 'list-models'));
-      return;
-    } finally {
-      this.#sourceStarts--;
-    }
-    // A stop, a new activity or the socket's close came while the models were listed.
-    if (this.#activity !== starting) return;
-    const picked = pickImageModel(models, message.model);
-    if ('error' in picked) {
-      this.#activity = undefined;
-      this.#error(picked.error);
-      return;
-    }
-    const { model } = picked;
-    const isPrivate = message.private === true;
-    // Claimed before the stream reaches the server, so that it is never listed without its owner.
-    const release = isPrivate ? privateSessions.claim(session, user) : () => {};
-    if (release === undefined) {
-      this.#activity = undefined;
-      this.#error({ type: 'error', code: 'PUBLISH_NAME_TAKEN', message: `a private stream is already published as ${JSON.stringify(session)} through this bridge` });
-      return;
-    }
-    const window = message.window ?? config.defaultWindow;
-    const counters = newCounters();
-    const activity: Sourcing = {
-      kind: 'source',
-      session,
-      counters,
-      release,
-      stopping: false,
-      relay: new SourceRelay(
-        upstream,
-        { model: model.name, window, publish: session, itemTimeoutMs: message.itemTimeoutMs ?? 0, private: isPrivate },
-        {
-          onResponse: (response) => {
-            if (this.#activity !== activity) return;
-            if (response.result?.$case === 'dropped') counters.framesDroppedByServer++;
-            this.#sendResult(activity, PredictResponse.toJSON(response) as PredictResponseJson);
-          },
-          // Answered like a frame the server dropped, so that every frame gets one answer, in order.
-          onDropped: (index) => {
-            if (this.#activity === activity) this.#sendResult(activity, { id: String(index), model: model.name, dropped: {} });
-          },
-          onEnd: (error) => {
-            release();
-            if (this.#activity !== activity) return;
-            this.#activity = undefined;
-            if (error !== undefined) this.#error(upstreamErrorMessage(error, 'source'));
-            this.#ended(activity, error === undefined ? 'completed' : 'failed');
-          },
-        },
-      ),
-    };
-    this.#activity = activity;
-    this.#log.info({ session, model: model.name, window, private: isPrivate, user }, 'source started');
-    this.#sender.control({ type: 'source-started', session, model: model.name, window });
+    await startSource(this.#deps, message, user, this.#host);
   }
 
   #startEvaluation(message: EvaluateMessage, user: string): void {
