@@ -5,6 +5,7 @@ export { SluiceClient, isServiceError } from './sluice-client.js';
 export { InferenceClient } from './inference-client.js';
 export { channelCredentials, securityClientOptions, type ClientTlsOptions, type ConnectionSecurity } from './connection-security.js';
 export { encodePredictRequest } from './predict-request-codec.js';
+export { ModelFilesError, type ModelFilePaths, modelPushFiles } from './model-push-files.js';
 export type { CallOptions, PredictStreamOptions, PushModelFile, PushModelOptions, ServingStatus, SluiceClientOptions } from './sluice-client.js';
 export { frameRequest, imageRequest, readImageRequest } from './image-request.js';
 export type { Frame, FrameEncoding, FrameSource, FramesOptions, Size } from './sources/frame.js';

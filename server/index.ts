@@ -9,6 +9,10 @@ export type { ConfigSources, OptionName, ServerConfig } from './config/server-co
 export { SERVER_OPTIONS } from './config/server-options.js';
 export { readConfigFile } from './config/read-config-file.js';
 export type { ConfigFile } from './config/read-config-file.js';
+export { modelFileOverrides } from './config/model-file-overrides.js';
+export { type LoadOptions, type LoadedModel, loadModel, loadModelFile } from './repository/load-model.js';
+export { type ModelFile, ModelRepository, type RepositoryOptions } from './repository/model-repository.js';
+export { type ModelOverrides, POSTPROCESS_NAMES, type PostprocessName } from './repository/model-overrides.js';
 export { createLogger } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export { SluiceError } from './errors.js';

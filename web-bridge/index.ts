@@ -14,13 +14,17 @@ export { resolveBridgeConfig } from './bridge-config.js';
 export type { BridgeConfig, BridgeOptions } from './bridge-config.js';
 export { BridgeConfigError } from './bridge-config-error.js';
 export { DEFAULT_PUBLIC_DIR } from './package-root.js';
-export { PROTOCOL_VERSION, WS_ERROR_CODES } from './protocol/messages.js';
+export { MAX_EVALUATE_IMAGES, PROTOCOL_VERSION, WS_ERROR_CODES } from './protocol/messages.js';
 export type {
   ActivityCounters,
   ClientMessage,
   EndReason,
   EndedMessage,
   ErrorMessage,
+  EvaluateDatasetMessage,
+  EvaluateMessage,
+  EvaluateStartedMessage,
+  EvaluateUploadMessage,
   HelloMessage,
   ResultHeader,
   ServerControlMessage,
@@ -34,3 +38,6 @@ export type {
 export { decodeResultFrame, encodeResultFrame } from './protocol/result-frame.js';
 export type { DecodedResult } from './protocol/result-frame.js';
 export type { PredictResponseJson } from './protocol/predict-response-json.js';
+export type { DatasetItemJson, DatasetSummary, MetadataColumn, MetadataValue } from './protocol/dataset-json.js';
+export { SHIPPED_DATASETS_DIR, shippedDatasetsDir } from './datasets/shipped-datasets.js';
+export { MODEL_UPLOAD_PATH } from './routes/model-routes.js';

@@ -15,8 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import { status } from '@grpc/grpc-js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isServiceError } from '../../client/index.js';
-import { ModelFilesError, modelPushFiles } from '../../client/model-push-files.js';
+import { ModelFilesError, isServiceError, modelPushFiles } from '../../client/index.js';
 import { GetModelResponse, PushModelResponse } from '../../gen/ts/sluice/v1/inference_service.js';
 import type { SluiceUpstream } from '../upstream/sluice-upstream.js';
 

@@ -31,8 +31,8 @@ export function registerModelsInitCommand(models: Command, _globals: () => Globa
     command.addOption(option);
   }
   command.action(async (file: string, options: Record<string, string | boolean | undefined>) => {
-    const { loadModelFile } = await import('../../../server/repository/load-model.js');
-    const { modelFileOverrides } = await import('../../../server/config/model-file-overrides.js');
+    // The server's own loader, so that what is written is what `sluice serve --model` would use.
+    const { loadModelFile, modelFileOverrides } = await import('../../../server/index.js');
     if (!file.endsWith('.onnx')) throw new CliError(`${file} is not an .onnx file`);
     if (!existsSync(file)) throw new CliError(`${file} does not exist`);
     const values = Object.fromEntries(OVERRIDE_KEYS.map((key) => [key, '']));

@@ -69,7 +69,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
     .action(async (options: UpOptions) => {
       const global = globals();
       const { SluiceServer, resolveServerConfig } = await import('../../../server/index.js');
-      const { startBridge } = await import('../../../web-bridge/index.js');
+      const { shippedDatasetsDir, startBridge } = await import('../../../web-bridge/index.js');
       const flags = {
         host: options.host,
         port: options.port,
@@ -92,7 +92,7 @@ export function registerUpCommand(program: Command, globals: () => GlobalOptions
       // Inside one process the server's own certificate is a fair trust anchor when no CA is given.
       const upstreamTls = config.tlsCert === '' ? undefined : { ...global.paths, ca: global.paths.ca ?? config.tlsCert };
       const security = await demoSecurity(global.security, config.tlsCert);
-      const datasets = options.datasets ?? (await import('../../../web-bridge/datasets/shipped-datasets.js')).shippedDatasetsDir();
+      const datasets = options.datasets ?? shippedDatasetsDir();
       const bridge = await startBridge({
         server: target,
         host: server.config.host,
