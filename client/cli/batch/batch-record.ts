@@ -68,3 +68,17 @@ export function csvFields(r: BatchRecord): (string | number | undefined)[] {
   const correct = r.label === undefined || r.predicted === undefined || r.score === undefined ? undefined : r.label === r.predicted ? 'true' : 'false';
   return [r.path, r.label, r.predicted, r.score, r.positiveScore, correct, r.errorCode, r.error, Math.round(r.latencyMs * 1000) / 1000];
 }
+
+/**
+ * The record's fields that lead each JSON line of the results (path, label, prediction, scores),
+ * before the response itself: shared by `sluice batch --out` and the batch page's export.
+ */
+export function jsonLineHead(r: BatchRecord): Record<string, unknown> {
+  return {
+    path: r.path,
+    ...(r.label === undefined ? {} : { label: r.label }),
+    predicted: r.predicted,
+    score: r.score,
+    ...(r.positiveScore === undefined ? {} : { positiveScore: r.positiveScore }),
+  };
+}

@@ -5,7 +5,7 @@
 import type { PredictResponse } from '../../../gen/ts/sluice/v1/inference_service.js';
 import { LineWriter } from '../line-writer.js';
 import { responseRecord } from '../response-record.js';
-import { type BatchRecord, CSV_HEADER, csvFields } from './batch-record.js';
+import { type BatchRecord, CSV_HEADER, csvFields, jsonLineHead } from './batch-record.js';
 import { csvLine } from './csv.js';
 
 export class BatchResultsWriter {
@@ -32,14 +32,7 @@ export class BatchResultsWriter {
   async write(record: BatchRecord, response: PredictResponse | undefined): Promise<void> {
     if (this.#csv) return this.#lines.write(csvLine(csvFields(record)));
     const rest = response === undefined ? { id: record.path, error: { code: record.errorCode, message: record.error } } : responseRecord(response, undefined, record.latencyMs);
-    const line = {
-      path: record.path,
-      ...(record.label === undefined ? {} : { label: record.label }),
-      predicted: record.predicted,
-      score: record.score,
-      ...(record.positiveScore === undefined ? {} : { positiveScore: record.positiveScore }),
-      ...rest,
-    };
+    const line = { ...jsonLineHead(record), ...rest };
     return this.#lines.write(JSON.stringify(line));
   }
 

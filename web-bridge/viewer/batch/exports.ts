@@ -4,7 +4,7 @@
  * it runs in a browser, and saved through a download.
  */
 import type { BatchEvaluation } from '../../../client/cli/batch/batch-evaluation.js';
-import { type BatchRecord, CSV_HEADER, csvFields } from '../../../client/cli/batch/batch-record.js';
+import { type BatchRecord, CSV_HEADER, csvFields, jsonLineHead } from '../../../client/cli/batch/batch-record.js';
 import { csvLine } from '../../../client/cli/batch/csv.js';
 import { htmlReport } from '../../../client/cli/report/html-report.js';
 import type { StreamSummary } from '../../../client/cli/stream/stream-summary.js';
@@ -26,11 +26,7 @@ export function resultsJsonl(results: readonly StoredResult[], records: readonly
       const record = records[i] as BatchRecord;
       const json = result.json;
       const line = {
-        path: record.path,
-        ...(record.label === undefined ? {} : { label: record.label }),
-        predicted: record.predicted,
-        score: record.score,
-        ...(record.positiveScore === undefined ? {} : { positiveScore: record.positiveScore }),
+        ...jsonLineHead(record),
         id: json.id ?? '',
         model: json.model ?? '',
         sequence: json.sequence ?? 0,
