@@ -6,7 +6,7 @@
  * with a dot are not models (uploads stage there).
  */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { OcrPipeline } from '../../gen/ts/sluice/v1/model_config.js';
@@ -98,6 +98,24 @@ export class ModelRepository {
   }
 
   /**
+   * Where model `name` is in `dir`, by the rules of `#scan`, looking at that name's entries only:
+   * a reload reads one folder, not the whole repository.
+   */
+  static async #locate(dir: string, name: string): Promise<Entry | undefined> {
+    const folder = join(dir, name);
+    const file = `${folder}${ONNX_EXTENSION}`;
+    const [folderInfo, fileInfo] = await Promise.all([stat(folder).catch(() => undefined), stat(file).catch(() => undefined)]);
+    if (folderInfo?.isDirectory() === true && fileInfo?.isFile() === true) {
+      throw new SluiceError('INVALID_CONFIG', `models directory ${dir}: ${name}${ONNX_EXTENSION} and the folder ${name} would both be model ${JSON.stringify(name)}`);
+    }
+    if (folderInfo?.isDirectory() === true) {
+      const inside = await readdir(folder);
+      return inside.includes(MODEL_CONFIG_FILE) || inside.filter((f) => f.endsWith(ONNX_EXTENSION)).length === 1 ? { kind: 'folder', dir: folder } : undefined;
+    }
+    return fileInfo?.isFile() === true ? { kind: 'file', path: file } : undefined;
+  }
+
+  /**
    * Loads and checks one model on its own, without adding it: the caller checks its stages
    * (`checkStages`) once the models they name are in place, and decides when it starts serving
    * (`set`).
@@ -105,7 +123,7 @@ export class ModelRepository {
   async readOne(name: string): Promise<LoadedModel> {
     const file = this.#files.get(name);
     if (file !== undefined) return loadModelFile(file, { name, overrides: this.#overrides });
-    const entry = MODEL_NAME.test(name) && this.dir !== undefined ? (await ModelRepository.#scan(this.dir)).get(name) : undefined;
+    const entry = MODEL_NAME.test(name) && this.dir !== undefined ? await ModelRepository.#locate(this.dir, name) : undefined;
     if (entry === undefined) {
       throw new SluiceError('MODEL_NOT_FOUND', `the repository has no model ${JSON.stringify(name)} (a folder with a ${MODEL_CONFIG_FILE} or an ${ONNX_EXTENSION} file)`);
     }
