@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { parseCsv } from '../../client/cli/batch/csv.js';
 import { writeColoursDataset } from '../../eval/datasets/colours-dataset.js';
 import { buildViewer } from '../../web-bridge/build/build-viewer.js';
@@ -71,7 +71,13 @@ const round6 = (v: number | null): number | null => (v === null ? null : Math.ro
 test('the batch page evaluates tiny-cnn on colours as sluice batch does', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium` }, async (t) => {
   const started = performance.now();
   const work = await mkdtemp(join(tmpdir(), 'sluice-batch-page-'));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  // After hooks run in the order they are added: the browser, whose profile is in `work`, must be
+  // closed before the folder is removed, or chromium may still be writing its cache.
+  let browserContext: BrowserContext | undefined;
+  t.after(async () => {
+    await browserContext?.close();
+    await rm(work, { recursive: true, force: true });
+  });
   // The shipped dataset when `npm run datasets` has written it; otherwise the same images, made here.
   let datasets = SHIPPED_DATASETS;
   if (!existsSync(join(SHIPPED_DATASETS, 'colours', 'labels.csv'))) {
@@ -84,7 +90,7 @@ test('the batch page evaluates tiny-cnn on colours as sluice batch does', { skip
   t.after(() => bridge.close());
 
   const context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
-  t.after(() => context.close());
+  browserContext = context;
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));

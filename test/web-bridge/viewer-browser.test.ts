@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { startBridge } from '../../web-bridge/index.js';
 import { buildViewer } from '../../web-bridge/build/build-viewer.js';
 import { startTestServer } from '../helpers/test-server.js';
@@ -44,7 +44,13 @@ interface HookSnapshot {
 
 test('the viewer streams its synthetic source to ppocr-det and draws the boxes', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium` }, async (t) => {
   const work = await mkdtemp(join(tmpdir(), 'sluice-viewer-e2e-'));
-  t.after(() => rm(work, { recursive: true, force: true }));
+  // After hooks run in the order they are added: the browser, whose profile is in `work`, must be
+  // closed before the folder is removed, or chromium may still be writing its cache.
+  let browserContext: BrowserContext | undefined;
+  t.after(async () => {
+    await browserContext?.close();
+    await rm(work, { recursive: true, force: true });
+  });
   const publicDir = await buildViewer({ outdir: join(work, 'public') });
   const { address } = await startTestServer(t);
   const bridge = await startBridge({ server: address, host: '127.0.0.1', port: 0, publicDir });
@@ -56,7 +62,7 @@ test('the viewer streams its synthetic source to ppocr-det and draws the boxes',
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });
-  t.after(() => context.close());
+  browserContext = context;
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
